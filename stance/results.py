@@ -1,0 +1,85 @@
+"""The results table of ``stance score``: its columns, and reading it back.
+
+One row per statement, flat columns in every format (JSONL, CSV, Parquet):
+
+- the statement: ``doc_id start end text kind speaker speaker_start speaker_end cue``
+- the article: ``title date source url``
+- the actor: ``actor actor_prob actor_reason actor_source``
+- per target T: ``stance_T`` (favor/against/none) and ``p_T_favor p_T_against p_T_none``
+- the model: ``model_name model_version model_hash``
+- ``schema_version``
+
+JSONL rows also carry a nested ``stance`` mapping so that they are GUIDELINES §4
+records. Targets are read from the ``stance_*`` columns, never assumed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+STATEMENT_COLUMNS = (
+    "doc_id", "start", "end", "text", "kind",
+    "speaker", "speaker_start", "speaker_end", "cue",
+)
+ARTICLE_COLUMNS = ("title", "date", "source", "url")
+ACTOR_COLUMNS = ("actor", "actor_prob", "actor_reason", "actor_source")
+MODEL_COLUMNS = ("model_name", "model_version", "model_hash")
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read as stance results."""
+
+
+def stance_columns(target: str) -> tuple[str, ...]:
+    return (f"stance_{target}", f"p_{target}_favor", f"p_{target}_against", f"p_{target}_none")
+
+
+def result_columns(targets) -> list[str]:
+    cols = [*STATEMENT_COLUMNS, *ARTICLE_COLUMNS, *ACTOR_COLUMNS]
+    for target in targets:
+        cols.extend(stance_columns(target))
+    return [*cols, *MODEL_COLUMNS, "schema_version"]
+
+
+def targets_of(columns) -> list[str]:
+    """The stance targets present in a results table, in column order."""
+    return [c[len("stance_"):] for c in columns if c.startswith("stance_")]
+
+
+def read_results(path: str | Path):
+    """Read a results file (.jsonl, .csv or .parquet) into a pandas DataFrame."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise ResultsError(f"{path}: no such results file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        elif suffix in (".jsonl", ".json"):
+            frame = pd.read_json(path, lines=True, dtype=False)
+        else:
+            raise ResultsError(f"{path}: unknown results format {suffix!r} (use .jsonl, .csv or .parquet)")
+    except ResultsError:
+        raise
+    except Exception as exc:  # pandas raises many types for a corrupt file
+        raise ResultsError(f"{path}: cannot read results: {exc}") from exc
+    if frame.empty:
+        return frame
+    missing = [c for c in ("doc_id", "text", "actor") if c not in frame.columns]
+    if missing or not targets_of(frame.columns):
+        raise ResultsError(
+            f"{path}: not a stance results file (missing {', '.join(missing) or 'stance_* columns'})"
+        )
+    version = frame["schema_version"].iloc[0] if "schema_version" in frame.columns else None
+    if version is not None and int(version) != SCHEMA_VERSION:
+        raise ResultsError(
+            f"{path}: results schema version {version}, this stance reads {SCHEMA_VERSION}; re-run stance score"
+        )
+    if "stance" in frame.columns:
+        frame = frame.drop(columns=["stance"])
+    return frame
