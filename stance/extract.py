@@ -1,0 +1,466 @@
+"""Extract quoted and reported statements with their speakers (GUIDELINES §1).
+
+Rules over the lexicons in ``stance/data/lexicon``; no parser, no torch, so
+extraction runs in linear time and ``stance extract`` starts at once. Each
+sentence is read around its reporting cues:
+
+- speaker after the content: ``"X," the minister said.`` / ``X, said Y.`` /
+  ``"X" — a source``; an attribution between two quotes joins them into one
+  (interrupted) statement;
+- speaker before the content: ``Y said (that) X`` / ``Y insisted: "X"`` /
+  ``According to Y, X``;
+- a quoted paragraph with no cue inherits the previous speaker (floating quote).
+
+The content is ``direct`` when it is exactly one quotation, ``partial`` when
+it holds quoted fragments and other words, ``indirect`` when it holds none.
+Pronoun speakers and bare descriptions ("he", "the ministry") resolve to the
+most recent compatible speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import Lexicon, load_lexicon
+from .quotes import Quote, find_quotes, inside, sentences
+from .records import Article, Statement
+
+_TOKEN = re.compile(r"[\w’'.\-]+(?:\([^()\n]{1,40}\))?|\([^()\n]{1,40}\)|[,;:]|[^\w\s]")
+_SKIP_BEFORE_CUE = frozenset(
+    "has had have also later then earlier again previously separately repeatedly would will "
+    "once further on last late early this yesterday today tonight swiftly quickly publicly "
+    "privately reportedly herself himself itself themselves".split()
+)
+_TIME_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december week weekend month morning evening "
+    "night".split()
+)
+_FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split())
+_QUOTE_CLOSE = "\"”»’'"
+_QUOTE_OPEN = "\"“«‘'"
+_MAX_SPEAKER_TOKENS = 18
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(start + m.start(), start + m.end(), m.group()) for m in _TOKEN.finditer(text[start:end])]
+
+
+def _is_cap(word: str) -> bool:
+    head = word[3:] if word[:3].lower() == "al-" else word
+    return head[:1].isupper() or head[:1].isdigit() and False or word.startswith("(")
+
+
+class Extractor:
+    """Finds statements in articles; one instance holds the compiled lexicons."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lex = lexicon or load_lexicon()
+
+    # -- speaker mentions -------------------------------------------------
+    def _word_ok(self, word: str) -> bool:
+        low = word.lower().strip("().")
+        if low in self.lex.titles or low in self.lex.speaker_words:
+            return True
+        if low.endswith(("'s", "’s")) and (low[:-2] in self.lex.titles or _is_cap(word)):
+            return True
+        return _is_cap(word) and low not in _TIME_WORDS
+
+    def _has_head(self, words: list[str]) -> bool:
+        for w in words:
+            low = w.lower().strip("().")
+            if low in self.lex.titles:
+                return True
+            if _is_cap(w) and w not in self.lex.openers and low not in self.lex.speaker_words:
+                return True
+        return False
+
+    def _is_name(self, words: list[str]) -> bool:
+        return bool(words) and all(_is_cap(w) for w in words) and not any(
+            w.lower() in self.lex.titles for w in words
+        )
+
+    def _has_title(self, words: list[str]) -> bool:
+        return any(w.lower().strip("().").removesuffix("'s").removesuffix("’s") in self.lex.titles for w in words)
+
+    def _finish(self, toks: list[tuple[int, int, str]]) -> _Span | None:
+        """Trim a token run to a speaker mention, or None if it is not one."""
+        while toks and (
+            toks[0][2].lower() in _FUNCTION_WORDS - {"the", "a", "an"}
+            or toks[0][2] in self.lex.openers
+            or toks[0][2] in ",;:"
+        ):
+            toks = toks[1:]
+        while toks and (
+            toks[-1][2].lower() in _FUNCTION_WORDS or toks[-1][2] in ",;:"
+            or toks[-1][2].lower() in self.lex.speaker_words and toks[-1][2].lower() not in self.lex.titles
+            and not _is_cap(toks[-1][2])
+        ):
+            toks = toks[:-1]
+        words = [t[2] for t in toks if t[2] not in ",;:"]
+        if not words or len(words) > _MAX_SPEAKER_TOKENS or not self._has_head(words):
+            return None
+        last = toks[-1][2]
+        end = toks[-1][1] - 1 if last.endswith(".") and last.count(".") == 1 else toks[-1][1]
+        return _Span(toks[0][0], end)
+
+    def speaker_before(self, text: str, lo: int, cue: int) -> _Span | None:
+        """The speaker mention that ends right before a cue at ``cue``."""
+        toks = _tokens(text, lo, cue)
+        i = len(toks) - 1
+        while i >= 0 and (
+            toks[i][2].lower() in _SKIP_BEFORE_CUE or toks[i][2].lower() in _TIME_WORDS
+        ):
+            i -= 1
+        if i >= 0 and toks[i][2] == ",":
+            i -= 1  # closing comma of an apposition: "Geir Pedersen, called"
+            rel = [k for k in range(i, -1, -1) if toks[k][2].lower() in ("who", "whose", "which")]
+            if rel and rel[0] > 0 and toks[rel[0] - 1][2] == ",":
+                i = rel[0] - 2  # skip ", whose government backs ...,"
+        if i >= 0 and toks[i][2].lower() in ("that", "which", "who") and i > 0:
+            i -= 1  # "a coalition that said"
+        if i >= 0 and toks[i][2].lower() in self.lex.pronouns:
+            return _Span(toks[i][0], toks[i][1])
+        end = i
+        j = i
+        while j >= 0:
+            word = toks[j][2]
+            if word == ",":
+                right = [t[2] for t in toks[j + 1 : end + 1]]
+                k = j - 1
+                while k >= 0 and toks[k][2] != "," and self._word_ok(toks[k][2]):
+                    k -= 1
+                left = [t[2] for t in toks[k + 1 : j]]
+                if k >= 0 and toks[k][2].lower() in _FUNCTION_WORDS | {"after", "before", "during"}:
+                    break
+                if k < 0 and left and left[0] in self.lex.openers:
+                    break
+                joins = (self._is_name(left) and self._has_title(right)) or (
+                    self._is_name(right) and self._has_title(left) and _is_cap(left[-1] if left else "")
+                )
+                if not left or not joins:
+                    break
+                j = k
+                continue
+            if not self._word_ok(word):
+                break
+            j -= 1
+        strict = self._finish(toks[j + 1 : end + 1]) if end >= 0 else None
+        return strict or self._clause_subject(toks, end)
+
+    def _clause_subject(self, toks, end: int) -> _Span | None:
+        """Fallback: the whole clause before the cue when it is short and verb-free."""
+        k = end
+        while k >= 0 and toks[k][2] not in ",;:" and toks[k][2] not in _QUOTE_CLOSE + _QUOTE_OPEN + "“”«»":
+            k -= 1
+        run = toks[k + 1 : end + 1]
+        words = [t[2].lower() for t in run]
+        if not run or len(run) > 10 or any(w in self.lex.subject_stops for w in words):
+            return None
+        if not _is_cap(run[0][2]) and words[0] not in ("the", "a", "an", "one", "two", "several", "some"):
+            return None
+        return self._finish(run)
+
+    def speaker_after(self, text: str, pos: int, hi: int) -> _Span | None:
+        """The speaker mention that starts at ``pos`` (inverted "said X", dash, "according to X")."""
+        toks = _tokens(text, pos, hi)
+        j, last_comma = 0, None
+        while j < len(toks):
+            word = toks[j][2]
+            if word == ",":
+                left = [t[2] for t in toks[:j]]
+                k = j + 1
+                while k < len(toks) and toks[k][2] != "," and self._word_ok(toks[k][2]):
+                    k += 1
+                right = [t[2] for t in toks[j + 1 : k]]
+                if right and (
+                    (self._is_name(right) and self._has_title(left))
+                    or (self._is_name(left) and self._has_title(right))
+                ):
+                    j = k
+                    continue
+                last_comma = j
+                break
+            if not self._word_ok(word):
+                break
+            j += 1
+        del last_comma
+        return self._finish(toks[:j])
+
+    # -- statements -------------------------------------------------------
+    def extract(self, article: Article) -> list[Statement]:
+        """Every statement in ``article``, in reading order, speakers resolved."""
+        text = article.text
+        quotes = find_quotes(text)
+        starts = [q.open for q in quotes]
+        skip = self._headline_lines(text)
+        found: list[tuple[Statement, _Span | None]] = []
+        for s_start, s_end in sentences(text, quotes):
+            if any(a <= s_start < b for a, b in skip):
+                continue
+            sent_quotes = [q for q in quotes if s_start <= q.open < s_end]
+            found.extend(self._sentence(article, s_start, s_end, sent_quotes, quotes, starts, found))
+        found.extend(self._floating(article, [q for q in quotes if not any(a <= q.open < b for a, b in skip)], found))
+        found.sort(key=lambda item: item[0].start)
+        return self._resolve(text, [s for s, _ in found])
+
+    def _headline_lines(self, text: str) -> list[tuple[int, int]]:
+        """Lines that are headlines or section titles: short, no closing punctuation."""
+        spans, pos = [], 0
+        for line in text.split("\n"):
+            stripped = line.strip()
+            bare = stripped.rstrip("\"”»’'")
+            if stripped and len(stripped.split()) <= 16 and not re.search(r"[.!?…:)]$", bare):
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+
+    def _is_agency(self, article: Article, speaker: str) -> bool:
+        low = speaker.lower()
+        return low in self.lex.agencies or (article.source is not None and low == article.source.lower())
+
+    def _cues(self, text: str, lo: int, hi: int, quotes, starts):
+        for m in self.lex.cue_pattern.finditer(text, lo, hi):
+            if m.group()[0].isupper() and text[lo:m.start()].strip():
+                continue  # "United States", "Says Who" in a title: not a verb
+            if not inside(quotes, starts, m.start()):
+                yield m.start(), m.end(), self.lex.cues[m.group().lower()]
+
+    def _sentence(self, article, s_start, s_end, sent_quotes, quotes, starts, found):
+        text = article.text
+        claimed: list[tuple[int, int]] = []
+        out = []
+        for c_start, c_end, kind in self._cues(text, s_start, s_end, quotes, starts):
+            holder = next((k for k, (a, b) in enumerate(claimed) if a <= c_start < b), None)
+            if holder is not None and not self._own_clause(text, s_start, c_start):
+                continue
+            result = self._attribute(article, s_start, s_end, c_start, c_end, kind, sent_quotes, found + out)
+            if result is None:
+                continue
+            statement, speaker, region = result
+            if holder is not None:
+                if speaker is None or (speaker.end - speaker.start) < 2 or text[speaker.start:speaker.end].lower() in self.lex.pronouns:
+                    continue
+                cut = self._boundary_before(text, speaker.start)
+                if cut is not None:
+                    outer = out[-1][0] if out else None
+                    if outer is not None and outer.start < cut < outer.end and outer.kind != "direct":
+                        outer.end = cut
+                        while outer.end > outer.start and text[outer.end - 1] in " ,;":
+                            outer.end -= 1
+                        outer.text = text[outer.start:outer.end]
+            claimed.append(region)
+            claimed.append((speaker.start, speaker.end) if speaker else (c_start, c_end))
+            out.append((statement, speaker))
+        return out
+
+    def _own_clause(self, text: str, s_start: int, c_start: int) -> bool:
+        """Whether the cue opens a new clause with its own subject ("..., after X said")."""
+        pre = text[max(s_start, c_start - 160):c_start]
+        return bool(re.search(r"(?:,\s*(?:after|while|as|and|but|whereas)?|;|\b(?:that|which|who))\s+[^,;]{2,120}$", pre))
+
+    def _boundary_before(self, text: str, pos: int) -> int | None:
+        m = re.search(r"(,\s*(?:after|while|as|and|but|whereas)?|;)\s*$", text[max(0, pos - 20):pos])
+        return pos - len(m.group()) if m else None
+
+    def _attribute(self, article, s_start, s_end, c_start, c_end, kind, sent_quotes, previous):
+        text = article.text
+        cue = text[c_start:c_end]
+        if kind == "prep":  # according to X
+            speaker = self.speaker_after(text, c_end, s_end)
+            if speaker is None:
+                return None
+            before = text[s_start:c_start].strip(" ,")
+            if before and not all(w in self.lex.openers for w in before.split()):
+                region = (s_start, c_start)
+            else:
+                comma = text.find(",", speaker.end, s_end)
+                region = (comma + 1 if comma >= 0 else speaker.end, s_end)
+            return self._make(article, region, speaker, cue, sent_quotes, quote_only=False)
+        if cue.lower().endswith("ing") and not text[s_start:c_start].strip(" ,").split()[1:]:
+            return self._gerund_opener(article, s_start, s_end, c_start, c_end, sent_quotes)
+        speaker = self.speaker_before(text, s_start, c_start)
+        content_start = self._content_start(text, c_end, s_end, cue)
+        reports_after = len(text[content_start:s_end].strip(" .,;:!?…").split()) >= 2
+        if speaker is not None:
+            gap = text[s_start:speaker.start].rstrip()
+            if gap and gap[-1] in "," + _QUOTE_CLOSE + "”»" and not reports_after:
+                region = (s_start, s_start + len(gap.rstrip(",").rstrip()))
+                statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
+                if statement:
+                    return self._join_interrupted(article, statement, speaker, c_end, s_end, sent_quotes)
+                return None
+            region = (content_start, s_end)
+            return self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
+        gap = text[s_start:c_start].rstrip()
+        if gap and gap[-1] in ",—–-" + _QUOTE_CLOSE + "”»":  # inverted: "X," said the minister
+            speaker = self.speaker_after(text, c_end, s_end)
+            if speaker is None:
+                return None
+            region = (s_start, s_start + len(gap.rstrip(",—–-").rstrip()))
+            statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
+            if statement:
+                return self._join_interrupted(article, statement, speaker, speaker.end, s_end, sent_quotes)
+        return None
+
+    def _gerund_opener(self, article, s_start, s_end, c_start, c_end, sent_quotes):
+        """"After saying X, HTS announced Y": the speaker follows the opening clause."""
+        text = article.text
+        comma = text.find(",", c_end, s_end)
+        if comma < 0:
+            return None
+        speaker = self.speaker_after(text, comma + 1, s_end)
+        if speaker is None:
+            return None
+        return self._make(article, (self._content_start(text, c_end, comma, ""), comma), speaker,
+                          text[c_start:c_end], sent_quotes, False)
+
+    def _content_start(self, text: str, pos: int, hi: int, cue: str) -> int:
+        rest = text[pos:hi]
+        low = rest.lower()
+        if cue.lower() in ("told", "tells", "telling"):
+            that = re.match(r"[^,;:\"“«]{0,80}?\bthat\b", low)
+            if that:
+                return pos + that.end()
+            for addressee in self.lex.addressees:
+                if low.lstrip().startswith(addressee):
+                    return pos + low.index(addressee) + len(addressee)
+            agency = re.match(r"\s*(?:[A-Z][\w.-]*\s+){1,3}", rest)
+            if agency and agency.group().strip().lower() in self.lex.agencies:
+                return pos + agency.end()
+        that = re.match(r"[^,;:\"“«]{0,60}?\bthat\b", low)
+        if that and len(that.group().split()) <= 9:
+            return pos + that.end()
+        m = re.match(r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:%s)|"
+                     r"in an? [\w-]+ (?:interview|post|message|statement))?\s*[,:]?\s*" % "|".join(_TIME_WORDS), low)
+        return pos + (m.end() if m else 0)
+
+    def _make(self, article, region, speaker, cue, sent_quotes, quote_only):
+        text = article.text
+        start, end = region
+        while start < end and (text[start].isspace() or text[start] in ",:;—–-"):
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:…!?"):
+            end -= 1
+        if end - start < 3:
+            return None
+        inner = [q for q in sent_quotes if start <= q.open and q.close <= end + 1]
+        if quote_only and not inner:
+            return None
+        if speaker is not None and self._is_agency(article, text[speaker.start:speaker.end]):
+            return None
+        if len(inner) == 1 and inner[0].open <= start and inner[0].close >= end:
+            q = inner[0]
+            kind, start, end = "direct", q.start, q.end
+            words = " ".join(text[a:b].strip() for a, b in q.parts)
+        else:
+            kind = "partial" if inner else "indirect"
+            words = text[start:end]
+        if not inner and len(words.split()) < 2:
+            return None
+        return Statement(
+            doc_id=article.doc_id, start=start, end=end, text=words, kind=kind,
+            speaker=text[speaker.start:speaker.end] if speaker else None,
+            speaker_start=speaker.start if speaker else None,
+            speaker_end=speaker.end if speaker else None,
+            cue=cue, metadata=article.metadata(),
+        ), speaker, (start, end)
+
+    def _join_interrupted(self, article, made, speaker, after, s_end, sent_quotes):
+        statement, speaker, region = made
+        if statement.kind != "direct":
+            return made
+        text = article.text
+        nxt = next((q for q in sent_quotes if q.open >= after), None)
+        if nxt is None:
+            return made
+        between = text[after:nxt.open]
+        if not re.fullmatch(r"[^.!?\"“”«»]{0,60}?[,:]\s*", between):
+            return made
+        tail = text[nxt.close:s_end].strip()
+        if tail and not re.fullmatch(r"[.!?…,]*", tail):
+            return made
+        statement.end = nxt.end
+        statement.text = f"{statement.text} {' '.join(text[a:b].strip() for a, b in nxt.parts)}"
+        return statement, speaker, (statement.start, nxt.close)
+
+    def _floating(self, article: Article, quotes: list[Quote], found):
+        """Quoted paragraphs with no cue inherit the previous statement's speaker."""
+        text = article.text
+        covered = [(s.start, s.end) for s, _ in found]
+        out = []
+        for q in quotes:
+            if any(a <= q.start < b or q.start <= a < q.end for a, b in covered):
+                continue
+            line_start = text.rfind("\n", 0, q.open) + 1
+            line_end = text.find("\n", q.end)
+            line_end = len(text) if line_end < 0 else line_end
+            if text[line_start:q.open].strip() or text[q.close:line_end].strip(" .,!?…\t"):
+                continue
+            prior = [item for item in found + out if item[0].end <= q.start]
+            if not prior:
+                continue
+            last, speaker = max(prior, key=lambda item: item[0].end)
+            if text.count("\n\n", last.end, q.open) > 2 or text.count("\n", last.end, q.open) > 4:
+                continue
+            statement = Statement(
+                doc_id=article.doc_id, start=q.start, end=q.end,
+                text=" ".join(text[a:b].strip() for a, b in q.parts), kind="direct",
+                speaker=last.speaker, speaker_start=last.speaker_start, speaker_end=last.speaker_end,
+                cue=None, metadata=article.metadata(),
+            )
+            out.append((statement, speaker))
+        return out
+
+    def _resolve(self, text: str, statements: list[Statement]) -> list[Statement]:
+        """Pronouns and bare descriptions take the most recent compatible speaker."""
+        seen: list[Statement] = []
+        for st in statements:
+            mention = (st.speaker or "").strip()
+            low = mention.lower()
+            words = low.split()
+            target = None
+            if low in self.lex.pronouns:
+                want = self.lex.pronouns[low]
+                for prev in reversed(seen):
+                    if self._speaker_kind(prev.speaker or "") == want and prev.speaker.lower() not in self.lex.pronouns:
+                        target = prev
+                        break
+            elif words and words[0] == "the" and 1 < len(words) <= 3 and not any(
+                _is_cap(w) for w in mention.split()[1:]
+            ):
+                head = words[-1]
+                for prev in reversed(seen):
+                    if prev.speaker and head in prev.speaker.lower() and prev.speaker.lower() != low:
+                        target = prev
+                        break
+            if target is not None:
+                st.speaker, st.speaker_start, st.speaker_end = (
+                    target.speaker, target.speaker_start, target.speaker_end,
+                )
+            seen.append(st)
+        return statements
+
+    def _speaker_kind(self, mention: str) -> str:
+        words = mention.split()
+        caps = [w for w in words if _is_cap(w) and w.lower() not in self.lex.titles]
+        institution = any(w.lower().strip(",") in self.lex.titles for w in words[-2:])
+        return "person" if len(caps) >= 2 and not institution else "group"
+
+
+_DEFAULT: Extractor | None = None
+
+
+def extract_statements(article: Article) -> list[Statement]:
+    """Statements of one article with the bundled lexicons."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Extractor()
+    return _DEFAULT.extract(article)
