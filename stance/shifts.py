@@ -296,15 +296,20 @@ def _hover(text, width: int = 70, limit: int = 220) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(text, width) or [""])
 
 
+def _cite(e: dict) -> str:
+    """Plain text: who said an evidence statement, where, when, and its label with probability."""
+    prob = f" {e['prob']:.2f}" if e.get("prob") is not None else ""
+    return (f"{e.get('speaker') or 'unknown speaker'}, {e.get('source') or 'unknown source'}, "
+            f"{e.get('date')} ({e['stance']}{prob}; doc {e.get('doc_id')})")
+
+
 def _shift_hover(s: Shift) -> str:
     lines = [f"<b>{_hover(actor_name(s.actor))} · {_hover(target_name(s.target))}</b>",
              f"from {s.date}: {s.before:+.2f} → {s.after:+.2f} ({s.size:+.2f}), p = {s.p_value:.2g}",
              f"n = {s.n_before} before, {s.n_after} after"]
     for side, evidence in (("Before", s.evidence_before), ("After", s.evidence_after)):
-        lines += [f"<b>{side}</b>"] + [
-            f"“{_hover(e.get('text') or '')}”<br>" + _hover(
-                f"— {e.get('speaker') or '?'}, {e.get('source') or '?'}, {e.get('date')} ({e['stance']}"
-                + (f" {e['prob']:.2f})" if e.get("prob") is not None else ")")) for e in evidence]
+        lines.append(f"<b>{side}</b>")
+        lines += [f"“{_hover(e.get('text') or '')}”<br>— {_hover(_cite(e))}" for e in evidence]
     return "<br>".join(lines)
 
 
@@ -323,18 +328,19 @@ def _shift_figure(prep: _Prep, shifts: list[Shift]) -> go.Figure:
         for actor in prep.actors:
             if (actor, t) in groups:
                 s, name = groups[actor, t], _hover(actor_name(actor))
-                fig.add_trace(go.Scatter(
+                fig.add_trace(go.Scatter(  # marker area grows with n: thin periods look thin
                     x=s["period"], y=s["net"], customdata=s["n"], mode="lines+markers", name=name,
                     legendgroup=actor, showlegend=row == 1, line={"color": actor_color(actor), "width": 2},
-                    marker={"size": 5}, hovertemplate=f"<b>{name}</b> · {_hover(target_name(t))}<br>"
+                    marker={"size": np.clip(2 + np.sqrt(s["n"]), 4, 12)},
+                    hovertemplate=f"<b>{name}</b> · {_hover(target_name(t))}<br>"
                     "%{x}: net %{y:+.2f} (n=%{customdata})<extra></extra>"), row=row, col=1)
         mine = [s for s in shifts if s.target == t]
         if mine:
             fig.add_trace(go.Scatter(
                 x=[s.date for s in mine], y=[s.after for s in mine], mode="markers", name="shift",
-                legendgroup="shift", showlegend=not starred, hovertext=[_shift_hover(s) for s in mine],
-                hoverinfo="text", marker={"symbol": "star", "size": 16, "color": [actor_color(s.actor) for s in mine],
-                                          "line": {"color": "black", "width": 1}}), row=row, col=1)
+                legendgroup="shift", showlegend=not starred, hovertext=[_shift_hover(x) for x in mine],
+                hoverinfo="text", marker={"symbol": "star", "size": 16, "line": {"color": "#000", "width": 1},
+                                          "color": [actor_color(x.actor) for x in mine]}), row=row, col=1)
             starred = True
         fig.update_yaxes(range=[-1.05, 1.05], zeroline=True, title_text="net", row=row, col=1)
     fig.update_layout(title=f"Net stance (favor − against) per {prep.by}; ★ = shift", hovermode="closest",
@@ -350,8 +356,8 @@ def alignment_figure(alignment: Alignment) -> go.Figure:
     for col, period in enumerate(("before", "after"), start=1):
         sim, n = getattr(alignment, period).loc[order, order], alignment.n[period]
         value = sim.to_numpy()
-        text = [[f"{names[i]} – {names[j]}<br>" + (f"similarity {value[i, j]:+.2f}" if np.isfinite(value[i, j])
-                 else "not compared") + f"<br>n = {n[a]} / {n[b]}" for j, b in enumerate(order)]
+        text = [[f"{names[i]} – {names[j]}<br>" + ("not compared" if np.isnan(value[i, j]) else
+                 f"similarity {value[i, j]:+.2f}") + f"<br>n = {n[a]} / {n[b]}" for j, b in enumerate(order)]
                 for i, a in enumerate(order)]
         fig.add_trace(go.Heatmap(
             z=value, x=names, y=names, zmin=-1, zmax=1, colorscale="RdBu", showscale=col == 2,
@@ -380,11 +386,8 @@ def _esc(value) -> str:
 
 
 def _quotes_html(evidence: list[dict]) -> str:
-    items = [f'<li data-doc-id="{_esc(e.get("doc_id"))}" data-start="{_esc(e.get("start"))}"><q>'
-             f"{_esc(e.get('text') or '')}</q> — {_esc(e.get('speaker') or 'unknown speaker')}, "
-             f"{_esc(e.get('source') or 'unknown source')}, {_esc(e.get('date'))} ({_esc(e['stance'])}"
-             + (f", p = {e['prob']:.2f}" if e.get("prob") is not None else "")
-             + f"; doc {_esc(e.get('doc_id'))})</li>" for e in evidence]
+    items = [f'<li data-doc-id="{_esc(e.get("doc_id"))}" data-start="{_esc(e.get("start"))}">'
+             f"<q>{_esc(e.get('text') or '')}</q> — {_esc(_cite(e))}</li>" for e in evidence]
     return f'<ul class="evidence">{"".join(items)}</ul>' if items else "<p>(no statement with that label)</p>"
 
 
@@ -408,43 +411,44 @@ def _moved_html(shifts: list[Shift], thin: pd.DataFrame, by: str, min_n: int) ->
     return "\n".join(out)
 
 
+def _pair_claim(al: Alignment, a: str, b: str, verb: str) -> str:
+    def at(period):
+        v, n = getattr(al, period).at[a, b], al.n[period]
+        return f"{v:+.2f} (n = {n[a]}, {n[b]})" if np.isfinite(v) else "not compared"
+
+    d = _esc(al.split_date)
+    return (f"<li><strong>{_esc(actor_name(a))}</strong> and <strong>{_esc(actor_name(b))}</strong> {verb}: "
+            f"similarity {at('overall')}; before {d}: {at('before')}; from {d}: {at('after')}.</li>")
+
+
 def _sides_html(al: Alignment) -> str:
-    d, n = _esc(al.split_date), al.n
     out = [f"<p>Similarity is the cosine of two actors' net-stance profiles over {len(al.targets)} targets "
            f"(+1 same side, −1 opposite sides); actors with fewer than {al.min_n} statements in a period "
            "are not compared in it.</p>"]
-    pairs = [(a, b, al.overall.at[a, b]) for i, a in enumerate(al.actors) for b in al.actors[i + 1:]
+    pairs = [(a, b) for i, a in enumerate(al.actors) for b in al.actors[i + 1:]
              if np.isfinite(al.overall.at[a, b])]
-    change = [(a, b, al.after.at[a, b] - al.before.at[a, b]) for a, b, _ in pairs]
-    groups = {
-        "Side together": [(a, b, "side together") for a, b, v in sorted(pairs, key=lambda x: -x[2]) if v >= .5],
-        "Opposed": [(a, b, "are opposed") for a, b, v in sorted(pairs, key=lambda x: x[2]) if v <= -.5],
-        f"Changed around {d}": [(a, b, "drew together" if c > 0 else "drew apart")
-                                for a, b, c in sorted(change, key=lambda p: -abs(p[2]))
-                                if np.isfinite(c) and abs(c) >= 0.5]}
-
-    def at(a, b, period):
-        v = getattr(al, period).at[a, b]
-        return f"{v:+.2f} (n = {n.at[a, period]}, {n.at[b, period]})" if np.isfinite(v) else "not compared"
-
-    for title, claims in groups.items():
-        if claims:
-            out.append(f'<h4>{title}</h4><ul class="claims">' + "".join(
-                f"<li><strong>{_esc(actor_name(a))}</strong> and <strong>{_esc(actor_name(b))}</strong> "
-                f"{verb} (similarity {al.overall.at[a, b]:+.2f}; n = {n.at[a, 'overall']} and "
-                f"{n.at[b, 'overall']}). Before {d}: {at(a, b, 'before')}; from {d}: {at(a, b, 'after')}.</li>"
-                for a, b, verb in claims[:MAX_CLAIMS]) + "</ul>")
+    sim = {(a, b): al.overall.at[a, b] for a, b in pairs}
+    change = {(a, b): al.after.at[a, b] - al.before.at[a, b] for a, b in pairs}
+    claims = {
+        "Side together": [(*p, "side together") for p in sorted(pairs, key=lambda p: -sim[p]) if sim[p] > .5],
+        "Opposed": [(*p, "are opposed") for p in sorted(pairs, key=lambda p: sim[p]) if sim[p] < -.5],
+        f"Changed around {_esc(al.split_date)}": [
+            (*p, "drew together" if change[p] > 0 else "drew apart")
+            for p in sorted(pairs, key=lambda p: -abs(np.nan_to_num(change[p]))) if abs(change[p]) >= 0.5]}
+    for title, items in claims.items():
+        if items:
+            out.append(f'<h4>{title}</h4><ul class="claims">'
+                       + "".join(_pair_claim(al, *c) for c in items[:MAX_CLAIMS]) + "</ul>")
     if not pairs:
         out.append("<p>No two actors have enough statements to compare.</p>")
-    num = {k: p.map(lambda v: f"{v:+.2f}" if np.isfinite(v) else "–") for k, p in al.profiles.items()}
-    num["n"] = n.astype(str).assign(**{t: n["overall"].astype(str) for t in al.targets})
-    num = {k: v.rename(columns={"overall": "n"}) if k == "n" else v for k, v in num.items()}
+    fmt = {k: p.map(lambda v: f"{v:+.2f}" if np.isfinite(v) else "–").assign(_n=al.n[k].astype(str))
+           for k, p in al.profiles.items()}
     rows = "".join(f"<tr><th>{_esc(actor_name(a))}</th>" + "".join(
-        f"<td>{num['overall'].at[a, t]} ({num['before'].at[a, t]} → {num['after'].at[a, t]})</td>"
-        for t in al.targets) + "</tr>" for a in al.actors)
+        f"<td>{fmt['overall'].at[a, c]} ({fmt['before'].at[a, c]} → {fmt['after'].at[a, c]})</td>"
+        for c in ["_n", *al.targets]) + "</tr>" for a in al.actors)
     head = "".join(f"<th>{_esc(target_name(t))}</th>" for t in al.targets)
-    out.append(f'<table class="profiles"><caption>Net stance, all statements (before {d} → from {d})'
-               f"</caption><tr><th>Actor</th>{head}</tr>{rows}</table>")
+    out.append(f'<table class="profiles"><caption>Statements and net stance: all (before → from '
+               f"{_esc(al.split_date)})</caption><tr><th>Actor</th><th>n</th>{head}</tr>{rows}</table>")
     return "\n".join(out)
 
 
