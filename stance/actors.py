@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-KIND_RANK = {"office": 5, "person": 4, "source": 3, "institution": 2, "nationality": 1, "generic": 0}
+KIND_RANK = {"office": 6, "person": 5, "institution": 4, "source": 3, "nationality": 2, "place": 1, "generic": 0}
+_DATELINE = re.compile(r"\s*([A-Z][A-Z .'’-]{2,30}?)\s*(?:,|\(|—|–|-)")
+_STATE_ORGANS = re.compile(
+    r"\b(?:ministry|minister|spokes\w+|army|military|armed forces|government|presidency|state media|"
+    r"state television|state tv|news agency|official|officials|diplomat|embassy|source)\b",
+    re.IGNORECASE,
+)
 COLUMNS = ("pattern", "actor", "from", "until", "kind")
 UNMATCHED = "other"
 
@@ -116,10 +122,10 @@ class ActorTable:
     def actors(self) -> list[str]:
         return sorted({e.actor for e in self.entries})
 
-    def resolve(self, speaker: str | None, day: str | None = None) -> tuple[str, str]:
-        """The actor of ``speaker`` on ``day`` and the entry that decided it."""
+    def best_entry(self, speaker: str | None, day: str | None = None) -> ActorEntry | None:
+        """The highest-ranked entry matching ``speaker`` on ``day``, if any."""
         if not speaker:
-            return UNMATCHED, "no speaker"
+            return None
         best, best_key = None, None
         for order, entry in enumerate(self.entries):
             if not entry.applies_on(day) or not entry.regex.search(speaker):
@@ -127,12 +133,81 @@ class ActorTable:
             key = (KIND_RANK[entry.kind], len(entry.pattern), -order)
             if best_key is None or key > best_key:
                 best, best_key = entry, key
+        return best
+
+    def resolve(self, speaker: str | None, day: str | None = None) -> tuple[str, str]:
+        """The actor of ``speaker`` on ``day`` and the entry that decided it."""
+        if not speaker:
+            return UNMATCHED, "no speaker"
+        best = self.best_entry(speaker, day)
         if best is None:
             return UNMATCHED, "no entry matched"
         return best.actor, best.describe()
 
-    def attribute(self, statements, day: str | None = None):
-        """Set ``actor`` and ``actor_reason`` on statements in place; return them."""
+    def home(self, text: str, day: str | None) -> ActorEntry | None:
+        """The side of an article's dateline city ("MOSCOW, Dec 9 (Wire) -"), if it has one."""
+        match = _DATELINE.match(text[:200])
+        if not match:
+            return None
+        city = match.group(1).strip().title()
+        for entry in self.entries:
+            if entry.kind == "place" and entry.applies_on(day) and entry.pattern.lower() == city.lower():
+                return entry
+        return None
+
+    def _earlier_mention(self, speaker: str, text: str, before: int, day: str | None) -> str | None:
+        """A fuller earlier mention of the same name or head noun.
+
+        "Miller" -> "State Department spokesman Matthew Miller"; "the ministry" -> the
+        nearest earlier "Russia's foreign ministry".
+        """
+        words = re.findall(r"[\w’'-]+", speaker)
+        names = [w for w in words[1:] + words[:1] if w[:1].isupper() and len(w) > 2 and w.lower() != "the"]
+        if names:
+            key, matches = names[-1], []
+            matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before]))
+        elif words:
+            key = words[-1].lower()
+            matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before], re.IGNORECASE))
+            matches.reverse()  # the nearest description first
+        else:
+            return None
+        for match in matches:
+            window = text[max(0, match.start() - 80):match.end()]
+            window = re.split(r"[.;:!?\"“”«»\n]|, | and ", window)[-1]
+            if len(window) <= len(speaker):
+                continue
+            entry = self.best_entry(window, day)
+            if entry is not None and entry.kind != "generic" and (names or entry.kind != "place"):
+                return window
+        return None
+
+    def attribute(self, statements, article=None):
+        """Set ``actor`` and ``actor_reason`` on statements in place; return them.
+
+        With the ``article``, a mention the table cannot place by itself looks for a fuller
+        earlier mention of the same name, then (for state organs: "the foreign ministry")
+        for the side of the dateline city.
+        """
+        text = article.text if article is not None else ""
+        day0 = article.date if article is not None else None
+        home = self.home(text, day0) if text else None
         for st in statements:
-            st.actor, st.actor_reason = self.resolve(st.speaker, day or st.metadata.get("date"))
+            day = st.metadata.get("date") or day0
+            entry = self.best_entry(st.speaker, day)
+            reason = entry.describe() if entry else "no entry matched"
+            weak = entry is None or KIND_RANK[entry.kind] < KIND_RANK["source"]
+            mention = st.speaker
+            if weak and text and st.speaker:
+                before = st.speaker_start if st.speaker_start is not None else st.start
+                earlier = self._earlier_mention(st.speaker, text, before, day)
+                fuller = self.best_entry(earlier, day) if earlier else None
+                if fuller is not None and (entry is None or KIND_RANK[fuller.kind] > KIND_RANK[entry.kind]):
+                    entry, reason, mention = fuller, f"earlier mention '{earlier}': {fuller.describe()}", earlier
+                elif earlier:
+                    mention = earlier
+            if (entry is None or entry.kind == "generic") and home and mention and _STATE_ORGANS.search(mention):
+                entry, reason = home, f"dateline: {home.describe()}"
+            st.actor = entry.actor if entry else UNMATCHED
+            st.actor_reason = reason
         return statements

@@ -28,7 +28,7 @@ from .records import Article, Statement
 
 _TOKEN = re.compile(r"[\w’'.\-]+(?:\([^()\n]{1,40}\))?|\([^()\n]{1,40}\)|[,;:]|[^\w\s]")
 _SKIP_BEFORE_CUE = frozenset(
-    "has had have also later then earlier again previously separately repeatedly would will "
+    "has had have was were is also later then earlier again previously separately repeatedly would will "
     "once further on last late early this yesterday today tonight swiftly quickly publicly "
     "privately reportedly herself himself itself themselves".split()
 )
@@ -41,6 +41,14 @@ _FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split
 _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
+_NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,3}")
+_COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
+
+
+def cue_is_gerund(cue: str) -> bool:
+    return cue.lower().endswith("ing")
+# "MOSCOW, Dec 9 (Levant Wire) — ", "WASHINGTON (AP) - ", "BEIRUT, Lebanon:"
+_DATELINE = re.compile(r"[A-Z][A-Z .'’-]{2,30}(?:,[^—–\n]{1,40}?)?\s*(?:\([^)\n]{1,40}\))?\s*[—–:-]+\s+")
 
 
 @dataclass
@@ -113,7 +121,8 @@ class Extractor:
 
     def speaker_before(self, text: str, lo: int, cue: int) -> _Span | None:
         """The speaker mention that ends right before a cue at ``cue``."""
-        toks = _tokens(text, lo, cue)
+        aside = self.lex.parentheticals.search(text, lo, cue)
+        toks = _tokens(text, lo, aside.start() if aside else cue)
         i = len(toks) - 1
         while i >= 0 and (
             toks[i][2].lower() in _SKIP_BEFORE_CUE or toks[i][2].lower() in _TIME_WORDS
@@ -143,7 +152,7 @@ class Extractor:
                 if k < 0 and left and left[0] in self.lex.openers:
                     break
                 joins = (self._is_name(left) and self._has_title(right)) or (
-                    self._is_name(right) and self._has_title(left) and _is_cap(left[-1] if left else "")
+                    self._is_name(right) and self._has_title(left)
                 )
                 if not left or not joins:
                     break
@@ -162,7 +171,7 @@ class Extractor:
             k -= 1
         run = toks[k + 1 : end + 1]
         words = [t[2].lower() for t in run]
-        if not run or len(run) > 10 or any(w in self.lex.subject_stops for w in words):
+        if not run or len(run) > 10 or any(w in self.lex.subject_stops or w in self.lex.cues for w in words):
             return None
         if not _is_cap(run[0][2]) and words[0] not in ("the", "a", "an", "one", "two", "several", "some"):
             return None
@@ -202,14 +211,20 @@ class Extractor:
         starts = [q.open for q in quotes]
         skip = self._headline_lines(text)
         found: list[tuple[Statement, _Span | None]] = []
-        for s_start, s_end in sentences(text, quotes):
+        spans = sentences(text, quotes)
+        for s_start, s_end in spans:
             if any(a <= s_start < b for a, b in skip):
                 continue
+            dateline = _DATELINE.match(text, s_start, s_end)
+            if dateline:
+                s_start = dateline.end()
             sent_quotes = [q for q in quotes if s_start <= q.open < s_end]
             found.extend(self._sentence(article, s_start, s_end, sent_quotes, quotes, starts, found))
-        found.extend(self._floating(article, [q for q in quotes if not any(a <= q.open < b for a, b in skip)], found))
+        quotes = [q for q in quotes if not any(a <= q.open < b for a, b in skip)]
+        found.extend(self._lead_ins(article, quotes, spans, found))
+        found.extend(self._floating(article, quotes, found))
         found.sort(key=lambda item: item[0].start)
-        return self._resolve(text, [s for s, _ in found])
+        return self._resolve(text, [s for s, _ in found], spans, quotes)
 
     def _headline_lines(self, text: str) -> list[tuple[int, int]]:
         """Lines that are headlines or section titles: short, no closing punctuation."""
@@ -230,6 +245,8 @@ class Extractor:
         for m in self.lex.cue_pattern.finditer(text, lo, hi):
             if m.group()[0].isupper() and text[lo:m.start()].strip():
                 continue  # "United States", "Says Who" in a title: not a verb
+            if text[max(lo, m.start() - 3):m.start()].lower() == "to ":
+                continue  # "declined to say": no statement
             if not inside(quotes, starts, m.start()):
                 yield m.start(), m.end(), self.lex.cues[m.group().lower()]
 
@@ -239,6 +256,13 @@ class Extractor:
         out = []
         for c_start, c_end, kind in self._cues(text, s_start, s_end, quotes, starts):
             holder = next((k for k, (a, b) in enumerate(claimed) if a <= c_start < b), None)
+            conj = _COORDINATED.search(text, max(s_start, c_start - 12), c_start)
+            if conj and kind != "verb-quote" and not cue_is_gerund(text[c_start:c_end]):
+                made = self._coordinated(article, s_start, s_end, conj.start(), c_start, c_end, sent_quotes, out)
+                if made is not None:
+                    claimed.append(made[2])
+                    out.append((made[0], made[1]))
+                    continue
             if holder is not None and not self._own_clause(text, s_start, c_start):
                 continue
             result = self._attribute(article, s_start, s_end, c_start, c_end, kind, sent_quotes, found + out)
@@ -260,6 +284,33 @@ class Extractor:
             claimed.append((speaker.start, speaker.end) if speaker else (c_start, c_end))
             out.append((statement, speaker))
         return out
+
+    def _coordinated(self, article, s_start, s_end, conj_start, c_start, c_end, sent_quotes, out):
+        """"X condemned A and said B": B is a second statement by X."""
+        text = article.text
+        prior = [(st, sp) for st, sp in out if st.start <= conj_start and st.speaker]
+        if prior:
+            first, speaker = prior[-1]
+            if first.kind != "direct" and first.start < conj_start < first.end:
+                first.end = conj_start
+                while first.end > first.start and text[first.end - 1] in " ,;":
+                    first.end -= 1
+                first.text = text[first.start:first.end]
+        else:
+            begin = self._sentence_start(text, s_start, conj_start)
+            speaker = self.speaker_after(text, begin, conj_start)
+            if speaker is None or speaker.start != begin:
+                return None
+        cue = text[c_start:c_end]
+        made = self._make(article, (self._content_start(text, c_end, s_end, cue), s_end), speaker, cue,
+                          sent_quotes, False)
+        if made is None:
+            return None
+        statement, _, region = made
+        if speaker is not None and prior:
+            statement.speaker, statement.speaker_start, statement.speaker_end = (
+                prior[-1][0].speaker, prior[-1][0].speaker_start, prior[-1][0].speaker_end)
+        return made
 
     def _own_clause(self, text: str, s_start: int, c_start: int) -> bool:
         """Whether the cue opens a new clause with its own subject ("..., after X said")."""
@@ -288,10 +339,9 @@ class Extractor:
             return self._gerund_opener(article, s_start, s_end, c_start, c_end, sent_quotes)
         speaker = self.speaker_before(text, s_start, c_start)
         content_start = self._content_start(text, c_end, s_end, cue)
-        reports_after = len(text[content_start:s_end].strip(" .,;:!?…").split()) >= 2
         if speaker is not None:
             gap = text[s_start:speaker.start].rstrip()
-            if gap and gap[-1] in "," + _QUOTE_CLOSE + "”»" and not reports_after:
+            if gap and gap[-1] in "," + _QUOTE_CLOSE + "”»" and self._content_before(text, gap, c_end, content_start, s_end):
                 region = (s_start, s_start + len(gap.rstrip(",").rstrip()))
                 statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
                 if statement:
@@ -300,15 +350,48 @@ class Extractor:
             region = (content_start, s_end)
             return self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
         gap = text[s_start:c_start].rstrip()
-        if gap and gap[-1] in ",—–-" + _QUOTE_CLOSE + "”»":  # inverted: "X," said the minister
-            speaker = self.speaker_after(text, c_end, s_end)
+        if gap and gap[-1] in ",—–-" + _QUOTE_CLOSE + "”»" and cue.lower() in self.lex.invertible:
+            speaker = self.speaker_after(text, c_end, s_end)  # inverted: "X," said the minister
             if speaker is None:
+                return None
+            after = text[speaker.end:s_end]
+            rest = after.strip(" .,;!?…").lower().split()
+            relative = re.match(r"\s*,\s*(?:who|whose|which)\b", after)
+            if rest and not relative and (len(rest) > 12 or rest[0] in self.lex.subject_stops):
                 return None
             region = (s_start, s_start + len(gap.rstrip(",—–-").rstrip()))
             statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
             if statement:
                 return self._join_interrupted(article, statement, speaker, speaker.end, s_end, sent_quotes)
         return None
+
+    def _content_before(self, text, gap: str, c_end: int, content_start: int, s_end: int) -> bool:
+        """Whether "..., SPEAKER said ..." reports what came before the speaker."""
+        rest = text[content_start:s_end].strip(" .,;:!?…")
+        introduced = content_start > c_end and re.search(r"(?:\bthat|[:\"“«‘])\s*$", text[c_end:content_start])
+        if introduced or (rest and rest[0] in _QUOTE_OPEN + "“«‘"):
+            return False
+        if re.match(r"\s*(?:on \w+|in a statement|late \w+|\w+day)?\s*,", text[c_end:s_end]):
+            return True  # "..., the Pentagon said, four days after ..."
+        if gap[-1] != ",":
+            return True
+        if self._looks_like_mention(gap.rstrip(",")):
+            return False  # "The SDF, Washington's main partner, welcomed ...": an apposition
+        words = gap.rstrip(",").split()
+        intro = words and words[0].strip(",") in self.lex.openers and "," not in gap.rstrip(",") and len(words) <= 8
+        if len(words) <= 2 or intro:
+            return False
+        told = text[c_end - 4:c_end].lower() == "told"
+        return told or len(rest.split()) <= 6
+
+    def _looks_like_mention(self, phrase: str) -> bool:
+        words = phrase.split()
+        lows = [w.lower().strip("(),") for w in words]
+        if not words or len(words) > 10 or any(w in self.lex.subject_stops or w in self.lex.cues for w in lows):
+            return False
+        if words[0] in self.lex.openers or re.search(r"[\"“”«»]", phrase):
+            return False
+        return self._has_head(words) and (_is_cap(words[0]) or lows[0] in ("the", "a", "an"))
 
     def _gerund_opener(self, article, s_start, s_end, c_start, c_end, sent_quotes):
         """"After saying X, HTS announced Y": the speaker follows the opening clause."""
@@ -391,6 +474,48 @@ class Extractor:
         statement.text = f"{statement.text} {' '.join(text[a:b].strip() for a, b in nxt.parts)}"
         return statement, speaker, (statement.start, nxt.close)
 
+    def _sentence_start(self, text: str, s_start: int, end: int) -> int:
+        """Where the subject may begin: after a dateline and an opening adverbial."""
+        lead = _DATELINE.match(text, s_start, end)
+        begin = lead.end() if lead else s_start
+        intro = re.match(r"[A-Z]\w*(?: [^,]{0,40})?,\s*", text[begin:end])
+        if intro and text[begin:begin + intro.end()].split()[0] in self.lex.openers:
+            begin += intro.end()
+        return begin
+
+    def _lead_ins(self, article: Article, quotes: list[Quote], spans, found):
+        """Quotes attributed by a dash ('"X" — a source') or a colon lead-in ('X read a text: "Y"')."""
+        text = article.text
+        covered = [(st.start, st.end) for st, _ in found]
+        out = []
+        for q in quotes:
+            if any(a < q.end and q.start < b for a, b in covered):
+                continue
+            sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
+            if sent is None:
+                continue
+            dash = re.match(r"[\s,.]*(?:—|–|--| - )\s*", text[q.close:sent[1]])
+            speaker, cue = None, None
+            if dash:
+                speaker = self.speaker_after(text, q.close + dash.end(), sent[1])
+                cue = dash.group().strip(" ,.")
+            elif text[:q.open].rstrip().endswith(":"):
+                begin = self._sentence_start(text, sent[0], q.open)
+                speaker = self.speaker_after(text, begin, q.open)
+                if speaker is not None and speaker.start != begin:
+                    speaker = None
+                cue = ":"
+            if speaker is None or self._is_agency(article, text[speaker.start:speaker.end]):
+                continue
+            statement = Statement(
+                doc_id=article.doc_id, start=q.start, end=q.end,
+                text=" ".join(text[a:b].strip() for a, b in q.parts), kind="direct",
+                speaker=text[speaker.start:speaker.end], speaker_start=speaker.start, speaker_end=speaker.end,
+                cue=cue, metadata=article.metadata(),
+            )
+            out.append((statement, speaker))
+        return out
+
     def _floating(self, article: Article, quotes: list[Quote], found):
         """Quoted paragraphs with no cue inherit the previous statement's speaker."""
         text = article.text
@@ -419,9 +544,29 @@ class Extractor:
             out.append((statement, speaker))
         return out
 
-    def _resolve(self, text: str, statements: list[Statement]) -> list[Statement]:
+    def _person_mention(self, text, spans, quotes, starts, pos: int) -> _Span | None:
+        """The named person a "he"/"she" at ``pos`` most likely refers to.
+
+        Looks back sentence by sentence (at most four) for a named person outside
+        quotation marks and takes the first one of the nearest such sentence: the
+        subject, more often than not.
+        """
+        k = next((i for i, (a, b) in enumerate(spans) if a <= pos < b), len(spans) - 1)
+        for i in range(k, max(-1, k - 4), -1):
+            a, b = spans[i]
+            b = min(b, pos)
+            for m in _NAME.finditer(text, a, b):
+                if inside(quotes, starts, m.start()):
+                    continue
+                mention = self.speaker_before(text, a, m.end())
+                if mention and self._speaker_kind(text[mention.start:mention.end]) == "person":
+                    return mention
+        return None
+
+    def _resolve(self, text: str, statements: list[Statement], spans, quotes) -> list[Statement]:
         """Pronouns and bare descriptions take the most recent compatible speaker."""
         seen: list[Statement] = []
+        starts = [q.open for q in quotes]
         for st in statements:
             mention = (st.speaker or "").strip()
             low = mention.lower()
@@ -429,6 +574,11 @@ class Extractor:
             target = None
             if low in self.lex.pronouns:
                 want = self.lex.pronouns[low]
+                named = self._person_mention(text, spans, quotes, starts, st.speaker_start) if want == "person" else None
+                if named is not None:
+                    st.speaker, st.speaker_start, st.speaker_end = text[named.start:named.end], named.start, named.end
+                    seen.append(st)
+                    continue
                 for prev in reversed(seen):
                     if self._speaker_kind(prev.speaker or "") == want and prev.speaker.lower() not in self.lex.pronouns:
                         target = prev

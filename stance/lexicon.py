@@ -24,6 +24,8 @@ class Lexicon:
     addressees: tuple[str, ...]
     openers: frozenset[str]
     subject_stops: frozenset[str]
+    parentheticals: re.Pattern
+    invertible: frozenset[str]
 
 
 @cache
@@ -47,4 +49,8 @@ def load_lexicon() -> Lexicon:
         addressees=tuple(sorted((w.lower() for w in _lines("addressees.txt")), key=len, reverse=True)),
         openers=frozenset(_lines("sentence_openers.txt")),
         subject_stops=frozenset(_lines("subject_stops.txt")),
+        invertible=frozenset(_lines("invertible.txt")),
+        parentheticals=re.compile(
+            r",\s*(?:%s),?\s*$" % "|".join(re.escape(p) for p in _lines("parentheticals.txt")), re.IGNORECASE
+        ),
     )
