@@ -102,6 +102,7 @@ def parse_source(path: Path) -> tuple[dict, list[dict]]:
             errors.append(f"{where}: expected 5 fields split by ' | '")
             continue
         kind, speaker, actor, stances, span = fields
+        span = span.replace("\\n", "\n")  # a multi-paragraph span writes its breaks as \n
         if kind not in KINDS:
             errors.append(f"{where}: unknown kind {kind!r}")
         if actor not in ACTORS:

@@ -106,11 +106,29 @@ def _labels(frame: pd.DataFrame, target: str) -> pd.Series:
     return labels.where(labels.isin(STANCES))
 
 
-def _count_row(labels: pd.Series) -> dict:
-    counts = {f"n_{s}": int((labels == s).sum()) for s in STANCES}
-    n = sum(counts.values())
-    shares = {s: counts[f"n_{s}"] / n if n else np.nan for s in STANCES}
-    return {"n": n, **counts, **shares, "net": shares["favor"] - shares["against"]}
+_COUNTS = ["n", "n_favor", "n_none", "n_against", "favor", "none", "against", "net"]
+
+
+def _tally(keys: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """Counts and shares of each label per combination of the key columns (rows with a NaN dropped)."""
+    cols = list(keys.columns)
+    data = keys.assign(_label=labels).dropna()
+    counts = data.groupby([*cols, "_label"], sort=False).size().unstack("_label", fill_value=0)
+    counts = counts.reindex(columns=list(STANCES), fill_value=0).astype(int)
+    counts.columns = [f"n_{s}" for s in STANCES]
+    counts["n"] = counts.sum(axis=1)
+    for s in STANCES:
+        counts[s] = counts[f"n_{s}"] / counts["n"]
+    counts["net"] = counts["favor"] - counts["against"]
+    return counts.reset_index()[[*cols, *_COUNTS]]
+
+
+def _rank(items) -> dict:
+    return {x: i for i, x in enumerate(items)}
+
+
+def _actor_rank(frame: pd.DataFrame) -> dict[str, int]:
+    return _rank(actors(frame))
 
 
 # --- aggregates ----------------------------------------------------------------------------------
@@ -132,39 +150,47 @@ def bootstrap_interval(n_favor: int, n_none: int, n_against: int, *, n_boot: int
 
 def net_stance_table(frame: pd.DataFrame, min_n: int = 5, *, n_boot: int = N_BOOT,
                      seed: int = SEED) -> pd.DataFrame:
-    """Per actor × target: n, counts and shares of favor/none/against, net stance, 95% CI, masked."""
-    rows = []
-    for actor in actors(frame):
-        sub = frame[frame["actor"] == actor]
-        for target in targets(frame):
-            row = {"actor": actor, "target": target, **_count_row(_labels(sub, target))}
-            row["ci_low"], row["ci_high"] = bootstrap_interval(
-                row["n_favor"], row["n_none"], row["n_against"], n_boot=n_boot, seed=seed
-            )
-            row["masked"] = row["n"] < min_n
-            rows.append(row)
-    columns = ["actor", "target", "n", "n_favor", "n_none", "n_against", "favor", "none", "against",
-               "net", "ci_low", "ci_high", "masked"]
-    return pd.DataFrame(rows, columns=columns)
+    """Per actor × target (display order): n, counts and shares of favor/none/against, net stance,
+    its 95% bootstrap interval, and ``masked`` where n < min_n."""
+    parts = []
+    for target in targets(frame):
+        tally = _tally(frame[["actor"]], _labels(frame, target)).set_index("actor")
+        tally = tally.reindex(actors(frame)).reset_index()
+        tally.insert(1, "target", target)
+        parts.append(tally)
+    columns = ["actor", "target", *_COUNTS, "ci_low", "ci_high", "masked"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)
+    for col in ("n", "n_favor", "n_none", "n_against"):
+        table[col] = table[col].fillna(0).astype(int)
+    rank, t_rank = _actor_rank(frame), _rank(targets(frame))
+    table = table.sort_values(["actor", "target"], key=lambda s: s.map(rank if s.name == "actor" else t_rank))
+    ci = [bootstrap_interval(f, m, a, n_boot=n_boot, seed=seed)
+          for f, m, a in zip(table["n_favor"], table["n_none"], table["n_against"], strict=True)]
+    table["ci_low"] = [c[0] for c in ci]
+    table["ci_high"] = [c[1] for c in ci]
+    table["masked"] = table["n"] < min_n
+    return table.reset_index(drop=True)[columns]
 
 
 def timeline_table(frame: pd.DataFrame, by: str = "day") -> pd.DataFrame:
-    """Per actor × target × period (day or week start): n, counts, shares and net stance."""
-    period = periods(frame, by)
-    rows = []
-    dated = frame[period.notna()]
-    for actor in actors(dated):
-        sub = dated[dated["actor"] == actor]
-        for target in targets(frame):
-            for when, group in sub.groupby(period[sub.index], sort=True):
-                rows.append({"actor": actor, "target": target, "period": when,
-                             **_count_row(_labels(group, target))})
-    columns = ["actor", "target", "period", "n", "n_favor", "n_none", "n_against", "favor", "none",
-               "against", "net"]
-    return pd.DataFrame(rows, columns=columns)
+    """Per actor × target × period (day, or Monday of the week) with statements: counts, shares, net."""
+    keys = pd.DataFrame({"actor": frame["actor"], "period": periods(frame, by)})
+    parts = [_tally(keys, _labels(frame, t)).assign(target=t) for t in targets(frame)]
+    columns = ["actor", "target", "period", *_COUNTS]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)
+    rank, t_rank = _actor_rank(frame), _rank(targets(frame))
+    order = {"actor": rank, "target": t_rank}
+    table = table.sort_values(["actor", "target", "period"],
+                              key=lambda s: s.map(order[s.name]) if s.name in order else s)
+    return table.reset_index(drop=True)[columns]
 
 
-def _sources(frame: pd.DataFrame) -> pd.Series:
+def source_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each statement's outlet, "Unknown source" where missing."""
     if "source" not in frame:
         return pd.Series("Unknown source", index=frame.index)
     return frame["source"].fillna("Unknown source").astype(str).replace("", "Unknown source")
@@ -173,33 +199,34 @@ def _sources(frame: pd.DataFrame) -> pd.Series:
 def share_of_voice(frame: pd.DataFrame) -> pd.DataFrame:
     """Per outlet × actor: statements and their share of the outlet's statements.
 
-    Outlets are ordered by their number of statements (most first), actors in display order.
+    Outlets are ordered by their number of statements (most first, then by name), actors in
+    display order; every outlet × actor pair is listed, with n = 0 where the outlet has none.
     """
-    source = _sources(frame)
+    source = source_labels(frame)
     totals = source.value_counts()
     order = sorted(totals.index, key=lambda s: (-totals[s], s))
-    rows = []
-    for src in order:
-        sub = frame[source == src]
-        for actor in actors(frame):
-            n = int((sub["actor"] == actor).sum())
-            rows.append({"source": src, "actor": actor, "n": n, "share": n / int(totals[src])})
-    return pd.DataFrame(rows, columns=["source", "actor", "n", "share"])
+    counts = pd.crosstab(source, frame["actor"]).reindex(index=order, columns=actors(frame), fill_value=0)
+    table = counts.stack().rename("n").reset_index()
+    table.columns = ["source", "actor", "n"]
+    table["n"] = table["n"].astype(int)
+    table["share"] = table["n"] / table["source"].map(totals)
+    return table
 
 
 def net_by_source(frame: pd.DataFrame, min_n: int = 5) -> pd.DataFrame:
     """Per outlet × actor × target with any statement: n, net stance and whether n < min_n."""
-    source = _sources(frame)
-    rows = []
-    for src in share_of_voice(frame)["source"].unique():
-        sub = frame[source == src]
-        for actor in actors(sub):
-            by_actor = sub[sub["actor"] == actor]
-            for target in targets(frame):
-                row = _count_row(_labels(by_actor, target))
-                rows.append({"source": src, "actor": actor, "target": target, "n": row["n"],
-                             "net": row["net"], "masked": row["n"] < min_n})
-    return pd.DataFrame(rows, columns=["source", "actor", "target", "n", "net", "masked"])
+    keys = pd.DataFrame({"source": source_labels(frame), "actor": frame["actor"]})
+    parts = [_tally(keys, _labels(frame, t)).assign(target=t) for t in targets(frame)]
+    columns = ["source", "actor", "target", "n", "net", "masked"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)
+    voice = share_of_voice(frame)
+    s_rank = {s: i for i, s in enumerate(voice["source"].unique())}
+    order = {"source": s_rank, "actor": _actor_rank(frame), "target": _rank(targets(frame))}
+    table = table.sort_values(["source", "actor", "target"], key=lambda s: s.map(order[s.name]))
+    table["masked"] = table["n"] < min_n
+    return table.reset_index(drop=True)[columns]
 
 
 def stance_confidence(frame: pd.DataFrame, target: str) -> pd.Series:
@@ -321,38 +348,53 @@ def stance_bars(frame: pd.DataFrame, min_n: int = 5) -> go.Figure:
                    170 + 40 * len(acts))
 
 
-def _statement_line(row) -> str:
-    speaker = esc(row.get("speaker")) or "unnamed"
-    return f"• {speaker}: {wrap(row.get('text'), 70, 160)}"
+def _line(speaker, text) -> str:
+    return f"• {esc(speaker) or 'unnamed'}: {wrap(text, 70, 160)}"
 
 
-def timeline(frame: pd.DataFrame, by: str = "day", min_n: int = 1, max_markers: int = 3000) -> go.Figure:
-    """Net stance per actor over time (one panel per target), with counts and statement markers."""
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+
+
+def timeline(frame: pd.DataFrame, by: str = "day", min_n: int = 1, max_markers: int = 250) -> go.Figure:
+    """Net stance per actor over time (one panel per target), with counts and statement markers.
+
+    Each point's hover gives n and its three most confident statements; up to ``max_markers``
+    single statements per actor (most confident first) are drawn as faint markers at +1/0/−1.
+    """
     table = timeline_table(frame, by)
     table = table[table["n"] >= min_n]
     tgts, acts = targets(frame), actors(frame)
-    period = periods(frame, by)
-    day = periods(frame, "day")
-    conf = statement_confidence(frame)
+    s = pd.DataFrame({"actor": frame["actor"], "period": periods(frame, by), "day": periods(frame, "day"),
+                      "conf": statement_confidence(frame)})
+    s = s[s["period"].notna() & s["actor"].notna()].sort_values("conf", ascending=False, kind="stable")
+    size = s.groupby(["actor", "period"], sort=False).size()
+    s = pd.concat([s.groupby(["actor", "period"], sort=False).head(3), s.groupby("actor").head(max_markers)])
+    s = s[~s.index.duplicated()].sort_values("conf", ascending=False, kind="stable")  # only what is shown
+    speakers, texts = _column(frame, "speaker")[s.index], frame.loc[s.index, "text"]
+    s["line"] = [_line(sp, tx) for sp, tx in zip(speakers, texts, strict=True)]
+    s["where"] = [f"{esc(d)} · {esc(src)}" for d, src in zip(_column(frame, "date")[s.index],
+                                                              _column(frame, "source")[s.index], strict=True)]
+    top = s.groupby(["actor", "period"], sort=False)["line"].agg(lambda x: list(x[:3]))
     rows = len(tgts) + 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
                         row_heights=[1.0] * len(tgts) + [0.6],
                         subplot_titles=[esc(target_name(t)) for t in tgts] + ["Statements per " + by])
     for a_index, actor in enumerate(acts):
         color, label = actor_color(actor), _actor_label(actor)
-        sub = frame[(frame["actor"] == actor) & period.notna()]
+        mine = s[s["actor"] == actor]
+        marks = mine.head(max_markers)
+        jitter = ((np.arange(len(marks)) % 7) - 3) * 0.025 + (a_index - len(acts) / 2) * 0.01
         for t_index, target in enumerate(tgts, start=1):
             points = table[(table["actor"] == actor) & (table["target"] == target)]
             hover = []
             for p in points.itertuples():
-                behind = sub[period[sub.index] == p.period]
-                behind = behind.assign(_c=conf[behind.index]).sort_values("_c", ascending=False)
-                lines = [_statement_line(r) for _, r in behind.head(3).iterrows()]
-                more = f"<br>… and {len(behind) - 3} more" if len(behind) > 3 else ""
+                more = size[(actor, p.period)] - 3
                 hover.append(
                     f"<b>{label}</b> on {esc(target_name(target))}, {by} of {p.period:%d %b %Y}<br>"
                     f"net stance {_signed(p.net)}; n={p.n}: {p.n_favor} favor · {p.n_none} none · "
-                    f"{p.n_against} against<br>" + "<br>".join(lines) + more
+                    f"{p.n_against} against<br>" + "<br>".join(top[(actor, p.period)])
+                    + (f"<br>… and {more} more" if more > 0 else "")
                 )
             fig.add_trace(go.Scatter(
                 x=points["period"], y=points["net"], mode="lines+markers", name=label, legendgroup=actor,
@@ -360,21 +402,17 @@ def timeline(frame: pd.DataFrame, by: str = "day", min_n: int = 1, max_markers: 
                 marker={"color": color, "size": (6 + 3 * np.sqrt(points["n"])).tolist()},
                 hovertext=hover, hoverinfo="text", meta=[actor, target, "net"],
             ), row=t_index, col=1)
-            marks = sub.assign(_c=conf[sub.index]).sort_values("_c", ascending=False).head(max_markers)
-            value = np.array([_SCORE.get(v, np.nan) for v in marks[f"stance_{target}"]], dtype=float)
-            jitter = ((np.arange(len(marks)) % 7) - 3) * 0.025 + (a_index - len(acts) / 2) * 0.01
+            labels = frame.loc[marks.index, f"stance_{target}"]
+            value = np.array([_SCORE.get(v, np.nan) for v in labels], dtype=float)
             fig.add_trace(go.Scatter(
-                x=day[marks.index], y=value + jitter, mode="markers", legendgroup=actor, showlegend=False,
+                x=marks["day"], y=value + jitter, mode="markers", legendgroup=actor, showlegend=False,
                 name=label, marker={"color": color, "size": 6, "opacity": 0.35, "symbol": "diamond"},
-                hovertext=[
-                    f"<b>{label}</b> · {_label_cell(s) or '–'} on "
-                    f"{esc(target_name(target))}<br>{esc(r.get('date'))} · {esc(r.get('source'))}<br>"
-                    + _statement_line(r)
-                    for s, (_, r) in zip(marks[f"stance_{target}"], marks.iterrows(), strict=True)
-                ],
+                hovertext=[f"<b>{label}</b> · {_label_cell(v) or '–'} on {esc(target_name(target))}<br>"
+                           f"{where}<br>{line}"
+                           for v, where, line in zip(labels, marks["where"], marks["line"], strict=True)],
                 hoverinfo="text", meta=[actor, target, "statements"],
             ), row=t_index, col=1)
-        counts = sub.groupby(period[sub.index]).size()
+        counts = size[size.index.get_level_values("actor") == actor].droplevel("actor").sort_index()
         fig.add_trace(go.Bar(
             x=counts.index, y=counts.values, name=label, legendgroup=actor, showlegend=False,
             marker={"color": color}, hovertext=[f"{label}: {c} statements" for c in counts.values],
@@ -478,7 +516,7 @@ def quote_table(frame: pd.DataFrame, max_rows: int | None = None) -> go.Figure:
     ]
     fill = [[_tint(actor_color(a)) if isinstance(a, str) else "white" for a in rows["actor"]]] * len(header)
     fig.add_trace(go.Table(
-        columnwidth=[95, 90, 130, 130, *[90] * len(tgts), 95, 420],
+        columnwidth=[125, 95, 130, 130, *[95] * len(tgts), 115, 420],
         header={"values": [f"<b>{esc(h)}</b>" for h in header], "fill": {"color": "#f0f0f0"},
                 "align": "left"},
         cells={"values": cells, "align": "left", "fill": {"color": fill}, "height": 24},
@@ -500,11 +538,16 @@ def confidence(frame: pd.DataFrame, threshold: float = LOW_CONFIDENCE) -> go.Fig
                                         f"Share of labels with confidence < {threshold:g}"])
     stance_scores = pd.concat([stance_confidence(frame, t) for t in tgts], ignore_index=True).dropna()
     actor_scores = pd.to_numeric(frame.get("actor_prob", pd.Series(dtype=float)), errors="coerce").dropna()
-    bins = {"start": 0, "end": 1.0001, "size": 0.05}
-    fig.add_trace(go.Histogram(x=stance_scores, xbins=bins, name="stance (max probability)",
-                               marker={"color": "#4c72b0"}, opacity=0.7, meta=["stance"]), row=1, col=1)
-    fig.add_trace(go.Histogram(x=actor_scores, xbins=bins, name="actor (actor_prob)",
-                               marker={"color": "#dd8452"}, opacity=0.7, meta=["actor"]), row=1, col=1)
+    edges = np.linspace(0, 1, 21)
+    for scores, name, color, kind in ((stance_scores, "stance (max probability)", "#4c72b0", "stance"),
+                                      (actor_scores, "actor (actor_prob)", "#dd8452", "actor")):
+        counts, _ = np.histogram(np.clip(scores, 0, 1), bins=edges)
+        fig.add_trace(go.Bar(
+            x=(edges[:-1] + 0.025).tolist(), y=counts.tolist(), width=0.05, name=name, opacity=0.7,
+            marker={"color": color, "line": {"width": 0}}, meta=[kind],
+            hovertext=[f"{name}: {c} labels in {lo:.2f}–{lo + 0.05:.2f}" for c, lo in zip(counts, edges[:-1],
+                                                                                          strict=True)],
+            hoverinfo="text"), row=1, col=1)
     fig.add_vline(x=threshold, line={"dash": "dash", "color": "#555"}, row=1, col=1)
     columns = [*tgts, "actor"]
     x = [esc(target_name(t)) for t in tgts] + ["Actor attribution"]

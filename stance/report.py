@@ -130,7 +130,7 @@ def methods_html(frame: pd.DataFrame, results_path: Path, *, min_n: int, split_d
 <ul>
 <li><b>Model</b>: <ul>{''.join(models) or '<li>not recorded in the results file</li>'}</ul></li>
 <li><b>Data</b>: {len(frame)} statements from {frame['doc_id'].nunique()} articles in {n_sources} outlets,
-dated {span}{f' ({undated} statements undated)' if undated else ''}; {len(F.actors(frame))} actors,
+dated {span}{f' ({undated} undated)' if undated else ''}; {len(F.actors(frame))} actors,
 {len(F.targets(frame))} targets; results file <code>{_e(results_path.name)}</code> (sha256 {digest}…).</li>
 <li><b>Net stance</b>: share favor − share against over an actor's statements toward a target
 (labels: {stances}). Its 95% interval is a percentile bootstrap of {F.N_BOOT} resamples (seed {F.SEED}).</li>

@@ -1,0 +1,400 @@
+"""Speaker → actor (stance.actors, GUIDELINES §2): date windows, institutions, titles, sources, tables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from stance.actors import ActorsError, ActorTable, parse_table
+from stance.evaluate import evaluate
+from stance.extract import extract_statements
+from stance.records import Article, Statement
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "data" / "extract"
+SEED_SOURCE = ROOT / "data" / "corpus" / "src" / "000_a909801c9f83239d.txt"
+
+sys.path.insert(0, str(ROOT / "data"))
+from build_corpus import parse_source  # noqa: E402
+
+HEADER = "pattern,actor,from,until,kind\n"
+
+
+@pytest.fixture(scope="module")
+def table() -> ActorTable:
+    return ActorTable.load()
+
+
+def actor(table: ActorTable, speaker: str, day: str | None = None) -> str:
+    return table.resolve(speaker, day)[0]
+
+
+# -- office holders with date windows -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("Interior Minister Mohammed al-Rahmoun", "2024-12-07", "syrian_government"),
+        ("Interior Minister Mohammed al-Rahmoun", "2024-12-08", "syrian_government"),
+        ("Syrian Prime Minister Mohammed Ghazi al-Jalali", "2024-11-30", "syrian_government"),
+        ("Syrian Prime Minister Mohammed Ghazi al-Jalali", "2024-12-09", "other"),
+        ("Syrian Foreign Minister Bassam Sabbagh", "2024-12-02", "syrian_government"),
+        ("Syrian Foreign Minister Bassam Sabbagh", "2024-12-12", "other"),
+        ("President Bashar al-Assad", "2024-12-01", "syrian_government"),
+        ("Bashar al-Assad", "2024-12-16", "other"),
+        ("caretaker Prime Minister Mohammed al-Bashir", "2024-12-10", "hts"),
+        ("Syria's new caretaker prime minister Mohammed al-Bashir", "2024-12-11", "hts"),
+        ("Defence Minister Murhaf Abu Qasra", "2024-12-22", "hts"),
+        ("HTS leader Abu Mohammed al-Jolani", "2024-12-01", "hts"),
+    ],
+)
+def test_office_holders_by_date(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.parametrize("day", ["2024-12-09", "2024-12-10", "2025-01-15"])
+def test_assad_minister_is_not_government_after_the_fall(table, day):
+    assert actor(table, "Interior Minister Mohammed al-Rahmoun", day) != "syrian_government"
+
+
+def test_day_may_carry_a_time(table):
+    assert actor(table, "Mohammed Ghazi al-Jalali", "2024-12-08T23:00:00") == "syrian_government"
+
+
+# -- institutions -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("the defence ministry", "2024-12-05", "syrian_government"),
+        ("The Syrian army", "2024-12-05", "syrian_government"),
+        ("State news agency SANA", "2024-12-05", "syrian_government"),
+        ("SANA", "2024-12-12", "hts"),
+        ("the military operations command", "2024-12-01", "hts"),
+        ("the Kremlin", None, "russia"),
+        ("Russian state news agency TASS", None, "russia"),
+        ("the IRGC", None, "iran"),
+        ("Iran's Revolutionary Guards", None, "iran"),
+        ("the State Department", None, "us"),
+        ("the Pentagon", None, "us"),
+        ("OCHA", None, "un"),
+        ("the WFP", None, "un"),
+        ("the UN refugee agency", None, "un"),
+        ("the UN Security Council", None, "un"),
+        ("the Syrian Observatory for Human Rights", None, "other"),
+        ("the Britain-based Observatory", None, "other"),
+        ("the Kurdish-led Syrian Democratic Forces", None, "other"),
+        ("Hezbollah", None, "other"),
+        ("the European Union", None, "other"),
+    ],
+)
+def test_institutions(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+# -- titles with nationality ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("speaker", "expected"),
+    [
+        ("Russian Foreign Minister", "russia"),
+        ("Russian Foreign Minister Sergei Lavrov", "russia"),
+        ("Iran's top diplomat", "iran"),
+        ("Iran's top diplomat Abbas Araghchi", "iran"),
+        ("the Turkish president", "turkey"),
+        ("the UN envoy", "un"),
+        ("UN special envoy to Syria, Geir Pedersen", "un"),
+        ("the US State Department spokesman", "us"),
+        ("an Israeli military spokesman", "other"),
+        ("the Jordanian foreign minister", "other"),
+        ("Russia's UN ambassador Vassily Nebenzia", "russia"),
+    ],
+)
+def test_titles_with_nationality(table, speaker, expected):
+    assert actor(table, speaker) == expected
+
+
+@pytest.mark.xfail(
+    reason="BUG: 'UN' in a state's UN ambassador/envoy title outranks the nationality", strict=True
+)
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("Turkey's UN envoy", None, "turkey"),
+        ("France's UN ambassador", None, "other"),
+        ("Syria's UN ambassador", "2024-12-20", "other"),
+    ],
+)
+def test_a_states_envoy_to_the_un_is_not_the_un(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.xfail(
+    reason="BUG: unqualified 'the defence ministry' after 8 Dec 2024 matches nothing (-> other); "
+    "the table's own rule makes it Syria's, i.e. the caretaker government (hts)",
+    strict=True,
+)
+def test_unqualified_ministry_after_the_fall_is_the_caretaker_governments(table):
+    assert actor(table, "the defence ministry", "2024-12-12") == "hts"
+
+
+# -- unnamed sources ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("a Syrian military source", "2024-12-05", "syrian_government"),
+        ("a source close to Hezbollah", None, "other"),
+        ("a Turkish defence ministry source", None, "turkey"),
+        ("a senior US official", None, "us"),
+        ("An Iraqi security source", None, "other"),
+        ("a Western diplomat", None, "other"),
+        ("Hama resident Kharfan Mansour", None, "other"),
+        ("witnesses", None, "other"),
+    ],
+)
+def test_unnamed_sources(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+# -- reasons -------------------------------------------------------------------------------------------
+
+
+def test_reason_names_the_entry_and_its_window(table):
+    got, reason = table.resolve("Interior Minister Mohammed al-Rahmoun", "2024-12-07")
+    assert got == "syrian_government"
+    assert "Mohammed al-Rahmoun" in reason and "2024-12-08" in reason and "person" in reason
+    entry = table.best_entry("Interior Minister Mohammed al-Rahmoun", "2024-12-07")
+    assert entry.origin.startswith("actors.csv:") and entry.describe() == reason
+
+
+@pytest.mark.parametrize(
+    ("speaker", "pattern"),
+    [
+        ("the Kremlin", "Kremlin"),
+        ("a source close to Hezbollah", "Hezbollah"),
+        ("Iran's top diplomat", "Iran's"),
+    ],
+)
+def test_reason_quotes_the_matching_pattern(table, speaker, pattern):
+    assert f"'{pattern}'" in table.resolve(speaker)[1]
+
+
+def test_no_speaker_and_no_match(table):
+    assert table.resolve(None) == ("other", "no speaker")
+    assert table.resolve("one woman, Rania") == ("other", "no entry matched")
+
+
+# -- user tables -----------------------------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def user_table(tmp_path) -> ActorTable:
+    path = _write(
+        tmp_path,
+        "extra_actors.csv",
+        HEADER
+        + "# user additions\n"
+        + "Hezbollah,hezbollah,,,institution\n"
+        + "Naim Qassem,hezbollah,,,person\n"
+        + "Israeli,israel,,,nationality\n"
+        + "Israel Katz,israel,,,person\n"
+        + "IDF,israel,,,institution\n",
+    )
+    return ActorTable.load([path])
+
+
+@pytest.mark.parametrize(
+    ("speaker", "expected"),
+    [
+        ("a source close to Hezbollah", "hezbollah"),
+        ("Hezbollah leader Naim Qassem", "hezbollah"),
+        ("an Israeli military spokesman", "israel"),
+        ("Israeli Defence Minister Israel Katz", "israel"),
+        ("the IDF", "israel"),
+        ("the Kremlin", "russia"),  # the bundled table still applies
+    ],
+)
+def test_user_table_adds_actors_and_takes_precedence(user_table, speaker, expected):
+    got, reason = user_table.resolve(speaker)
+    assert got == expected
+    assert "hezbollah" in user_table.actors and "israel" in user_table.actors
+
+
+def test_user_entries_keep_their_file_and_line(user_table, tmp_path):
+    entry = user_table.best_entry("a source close to Hezbollah")
+    assert entry.origin == f"{tmp_path / 'extra_actors.csv'}:3"
+
+
+@pytest.mark.xfail(
+    reason="BUG: a user nationality entry loses to a bundled person entry of the same mention", strict=True
+)
+def test_user_table_wins_over_a_bundled_person(user_table):
+    assert actor(user_table, "Israeli Prime Minister Benjamin Netanyahu") == "israel"
+
+
+def test_user_table_can_replace_the_bundled_one(tmp_path):
+    path = _write(tmp_path, "only.csv", HEADER + "Hezbollah,hezbollah,,,institution\n")
+    table = ActorTable.load([path], replace=True)
+    assert table.actors == ["hezbollah"]
+    assert table.resolve("the Kremlin") == ("other", "no entry matched")
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("name,side\nHezbollah,hezbollah\n", 1, "header"),
+        (HEADER + "Hezbollah,hezbollah,,,institution\nIDF,israel\n", 3, "columns"),
+        (HEADER + "Naim Qassem,hezbollah,,,leader\n", 2, "unknown kind"),
+        (HEADER + "\n# comment\nIDF,israel,08/12/2024,,institution\n", 4, "YYYY-MM-DD"),
+        (HEADER + "Hezbollah,hezbollah,,,institution\n,israel,,,nationality\n", 3, "empty pattern"),
+        pytest.param(
+            HEADER + "IDF,israel,2024-13-01,,institution\n",
+            2,
+            "date",
+            marks=pytest.mark.xfail(
+                reason="BUG: an impossible date (month 13) passes the YYYY-MM-DD check", strict=True
+            ),
+            id="impossible-date",
+        ),
+    ],
+)
+def test_bad_user_table_names_file_and_line(tmp_path, body, line, words):
+    path = _write(tmp_path, "bad.csv", body)
+    with pytest.raises(ActorsError) as err:
+        ActorTable.load([path])
+    assert f"{path}:{line}:" in str(err.value)
+    assert words in str(err.value)
+
+
+def test_unreadable_user_table(tmp_path):
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(ActorsError, match="missing.csv"):
+        ActorTable.load([missing])
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + b"Caf\xe9,other,,,source\n")
+    with pytest.raises(ActorsError, match="latin.csv"):
+        ActorTable.load([latin])
+
+
+def test_parse_table_reports_every_bad_row():
+    with pytest.raises(ActorsError) as err:
+        parse_table(HEADER + "A,x,,,nope\nB,y\nC,z,,,person\n", "mine.csv")
+    lines = str(err.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("mine.csv:2: unknown kind 'nope'")
+    assert lines[1] == "mine.csv:3: expected 5 columns, got 2"
+
+
+# -- context: dateline and earlier mentions ---------------------------------------------------------------
+
+
+def _attribute(table, text: str, day: str) -> list[Statement]:
+    article = Article("ctx", text, date=day)
+    return table.attribute(extract_statements(article), article)
+
+
+def test_dateline_gives_the_side_of_an_unqualified_ministry(table):
+    text = (
+        "MOSCOW, Dec 9 (Levant Wire) - Moscow is in contact with all Syrian groups and expects them to "
+        "protect its bases, the foreign ministry said on Monday."
+    )
+    (st,) = _attribute(table, text, "2024-12-09")
+    assert st.speaker == "the foreign ministry"
+    assert st.actor == "russia"
+    assert st.actor_reason.startswith("dateline:") and "Moscow" in st.actor_reason
+
+
+def test_dateline_of_damascus_before_the_fall(table):
+    text = (
+        "DAMASCUS, Dec 2 (Levant Wire) - Government forces have pushed insurgents back from the north, "
+        "the defence ministry said on Monday."
+    )
+    (st,) = _attribute(table, text, "2024-12-02")
+    assert st.actor == "syrian_government"
+
+
+def test_earlier_mention_completes_a_surname(table):
+    text = (
+        "WASHINGTON, Dec 10 (Levant Wire) - State Department spokesman Matthew Miller told a briefing on "
+        "Tuesday that the United States was watching the transition closely.\n\n"
+        "Miller said the new authorities would be judged by their actions."
+    )
+    statements = _attribute(table, text, "2024-12-10")
+    assert [s.speaker for s in statements] == ["State Department spokesman Matthew Miller", "Miller"]
+    later = statements[1]
+    assert later.actor == "us"
+    assert later.actor_reason.startswith("earlier mention") and "Matthew Miller" in later.actor_reason
+
+
+def test_statement_date_decides_the_window(table):
+    before = Statement(
+        "d",
+        0,
+        10,
+        "x",
+        "indirect",
+        speaker="Prime Minister Mohammed Ghazi al-Jalali",
+        metadata={"date": "2024-12-07"},
+    )
+    after = Statement(
+        "d",
+        0,
+        10,
+        "x",
+        "indirect",
+        speaker="Prime Minister Mohammed Ghazi al-Jalali",
+        metadata={"date": "2024-12-10"},
+    )
+    table.attribute([before, after])
+    assert (before.actor, after.actor) == ("syrian_government", "other")
+
+
+def test_fixture_articles_actor_accuracy(table):
+    gold_all, pred_all = [], []
+    for path in sorted(FIXTURES.glob("*.txt")):
+        record, gold = parse_source(path)
+        article = Article(**record)
+        pred = table.attribute(extract_statements(article), article)
+        gold_all += gold
+        pred_all += [p.to_row() for p in pred]
+    result = evaluate(gold_all, pred_all)
+    assert result["actor"]["accuracy"] >= 0.95
+
+
+def test_seed_actor_accuracy(table):
+    record, gold = parse_source(SEED_SOURCE)
+    article = Article(**record)
+    pred = table.attribute(extract_statements(article), article)
+    result = evaluate(gold, [p.to_row() for p in pred])
+    assert result["actor"]["accuracy"] >= 0.9
+    by_speaker = {p.speaker: p.actor for p in pred}
+    assert by_speaker["Interior Minister Mohammed al-Rahmoun"] == "syrian_government"
+    assert by_speaker["Iran's top diplomat Abbas Araghchi"] == "iran"
+    assert by_speaker["A source close to Hezbollah"] == "other"
+    assert by_speaker["UN special envoy to Syria, Geir Pedersen"] == "un"
+
+
+@pytest.mark.xfail(
+    reason="BUG: 'a source close to the group' (Hezbollah) resolved through an earlier "
+    "'... (HTS) group' mention to hts",
+    strict=True,
+)
+def test_seed_source_close_to_the_group_is_other(table):
+    record, _ = parse_source(SEED_SOURCE)
+    article = Article(**record)
+    pred = table.attribute(extract_statements(article), article)
+    group = [p for p in pred if p.speaker == "a source close to the group"]
+    assert group and all(p.actor == "other" for p in group)
