@@ -35,9 +35,19 @@ class SourceError(Exception):
     pass
 
 
-def _split_of(doc_id: str) -> str:
-    bucket = int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % 10
-    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
+def _hash(doc_id: str) -> str:
+    return hashlib.sha256(doc_id.encode()).hexdigest()
+
+
+def assign_splits(doc_ids: list[str], frozen_test: set[str] | None) -> dict[str, str]:
+    """80/10/10 by article, in the order of a hash of the doc_id; a frozen test split stays as it is."""
+    ranked = sorted(doc_ids, key=_hash)
+    n_hold = max(1, round(len(ranked) * 0.1))
+    if frozen_test is None:
+        frozen_test = set(ranked[:n_hold])
+    rest = [d for d in ranked if d not in frozen_test]
+    dev = set(rest[:n_hold])
+    return {d: "test" if d in frozen_test else "dev" if d in dev else "train" for d in doc_ids}
 
 
 def quoted_parts(text: str, start: int, end: int) -> str | None:
@@ -177,18 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 0
     frozen = set(FROZEN_TEST.read_text().split()) if FROZEN_TEST.exists() else None
+    assigned = assign_splits([a["doc_id"] for a, _ in parsed], frozen)
     splits: dict[str, tuple[list, list]] = {s: ([], []) for s in ("train", "dev", "test")}
     for article, statements in parsed:
-        doc_id = article["doc_id"]
-        if frozen is not None:
-            split = "test" if doc_id in frozen else _split_of(doc_id)
-            split = "train" if split == "test" and doc_id not in frozen else split
-        else:
-            split = _split_of(doc_id)
+        split = assigned[article["doc_id"]]
         splits[split][0].append(article)
         splits[split][1].extend(statements)
     if frozen is None:
-        FROZEN_TEST.write_text("".join(a["doc_id"] + "\n" for a in splits["test"][0]))
+        FROZEN_TEST.write_text("".join(sorted(a["doc_id"] + "\n" for a in splits["test"][0])))
     for split, (articles, statements) in splits.items():
         for suffix, records in (("articles", articles), ("labels", statements)):
             out = ROOT / f"{split}.{suffix}.jsonl"
