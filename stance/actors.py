@@ -189,25 +189,34 @@ class ActorTable:
         earlier mention of the same name, then (for state organs: "the foreign ministry")
         for the side of the dateline city.
         """
-        text = article.text if article is not None else ""
-        day0 = article.date if article is not None else None
-        home = self.home(text, day0) if text else None
         for st in statements:
-            day = st.metadata.get("date") or day0
-            entry = self.best_entry(st.speaker, day)
-            reason = entry.describe() if entry else "no entry matched"
-            weak = entry is None or KIND_RANK[entry.kind] < KIND_RANK["source"]
-            mention = st.speaker
-            if weak and text and st.speaker:
-                before = st.speaker_start if st.speaker_start is not None else st.start
-                earlier = self._earlier_mention(st.speaker, text, before, day)
-                fuller = self.best_entry(earlier, day) if earlier else None
-                if fuller is not None and (entry is None or KIND_RANK[fuller.kind] > KIND_RANK[entry.kind]):
-                    entry, reason, mention = fuller, f"earlier mention '{earlier}': {fuller.describe()}", earlier
-                elif earlier:
-                    mention = earlier
-            if (entry is None or entry.kind == "generic") and home and mention and _STATE_ORGANS.search(mention):
-                entry, reason = home, f"dateline: {home.describe()}"
+            entry, st.actor_reason = self.resolve_statement(st, article)
             st.actor = entry.actor if entry else UNMATCHED
-            st.actor_reason = reason
         return statements
+
+    def resolve_statement(self, st, article=None) -> tuple[ActorEntry | None, str]:
+        """The entry that decides a statement's actor (None: nothing matched) and why."""
+        text = article.text if article is not None else ""
+        day = st.metadata.get("date") or (article.date if article is not None else None)
+        entry = self.best_entry(st.speaker, day)
+        reason = entry.describe() if entry else "no entry matched"
+        weak = entry is None or KIND_RANK[entry.kind] < KIND_RANK["source"]
+        mention = st.speaker
+        if weak and text and st.speaker:
+            before = st.speaker_start if st.speaker_start is not None else st.start
+            earlier = self._earlier_mention(st.speaker, text, before, day)
+            fuller = self.best_entry(earlier, day) if earlier else None
+            if fuller is not None and (entry is None or KIND_RANK[fuller.kind] > KIND_RANK[entry.kind]):
+                entry, reason, mention = fuller, f"earlier mention '{earlier}': {fuller.describe()}", earlier
+            elif earlier:
+                mention = earlier
+        if (entry is None or entry.kind == "generic") and text and mention and _STATE_ORGANS.search(mention):
+            home = self.home(text, day)
+            if home is not None:
+                entry, reason = home, f"dateline: {home.describe()}"
+        return entry, reason
+
+
+def is_confident(entry: ActorEntry | None) -> bool:
+    """Whether a table entry names the side on its own (a person, office, institution, source)."""
+    return entry is not None and KIND_RANK[entry.kind] >= KIND_RANK["source"]

@@ -37,11 +37,12 @@ _TIME_WORDS = frozenset(
     "june july august september october november december week weekend month morning evening "
     "night".split()
 )
+_QUANTIFIERS = frozenset("the a an one two three several some many most few other others".split())
 _FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split())
 _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
-_NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,3}")
+_NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
@@ -115,6 +116,8 @@ class Extractor:
         words = [t[2] for t in toks if t[2] not in ",;:"]
         if not words or len(words) > _MAX_SPEAKER_TOKENS or not self._has_head(words):
             return None
+        if len(words) == 1 and words[0].lower().endswith(("ed", "ing")) and words[0].lower() not in self.lex.titles:
+            return None  # "Proscribed as a terrorist organisation, it ..."
         last = toks[-1][2]
         end = toks[-1][1] - 1 if last.endswith(".") and last.count(".") == 1 else toks[-1][1]
         return _Span(toks[0][0], end)
@@ -147,8 +150,8 @@ class Extractor:
                 while k >= 0 and toks[k][2] != "," and self._word_ok(toks[k][2]):
                     k -= 1
                 left = [t[2] for t in toks[k + 1 : j]]
-                if k >= 0 and toks[k][2].lower() in _FUNCTION_WORDS | {"after", "before", "during"}:
-                    break
+                if k >= 0 and toks[k][2] not in ",;:" + _QUOTE_CLOSE + _QUOTE_OPEN + "“”«»—–-":
+                    break  # "Rebels have entered Hama, the army said": Hama ends a clause
                 if k < 0 and left and left[0] in self.lex.openers:
                     break
                 joins = (self._is_name(left) and self._has_title(right)) or (
@@ -173,9 +176,14 @@ class Extractor:
         words = [t[2].lower() for t in run]
         if not run or len(run) > 10 or any(w in self.lex.subject_stops or w in self.lex.cues for w in words):
             return None
-        if not _is_cap(run[0][2]) and words[0] not in ("the", "a", "an", "one", "two", "several", "some"):
+        if not _is_cap(run[0][2]) and words[0] not in _QUANTIFIERS:
             return None
-        return self._finish(run)
+        span = self._finish(run)
+        if span is None and len(run) <= 6 and (words[0] in _QUANTIFIERS or _is_cap(run[0][2])):
+            last = words[-1]
+            if last.isalpha() and last not in _FUNCTION_WORDS and not last.endswith("ly") and len(run) > 1:
+                span = _Span(run[0][0], run[-1][1])  # "Some shopkeepers", "Two aid workers"
+        return span
 
     def speaker_after(self, text: str, pos: int, hi: int) -> _Span | None:
         """The speaker mention that starts at ``pos`` (inverted "said X", dash, "according to X")."""
@@ -222,7 +230,7 @@ class Extractor:
             found.extend(self._sentence(article, s_start, s_end, sent_quotes, quotes, starts, found))
         quotes = [q for q in quotes if not any(a <= q.open < b for a, b in skip)]
         found.extend(self._lead_ins(article, quotes, spans, found))
-        found.extend(self._floating(article, quotes, found))
+        found.extend(self._floating(article, quotes, found, spans))
         found.sort(key=lambda item: item[0].start)
         return self._resolve(text, [s for s, _ in found], spans, quotes)
 
@@ -369,6 +377,8 @@ class Extractor:
         """Whether "..., SPEAKER said ..." reports what came before the speaker."""
         rest = text[content_start:s_end].strip(" .,;:!?…")
         introduced = content_start > c_end and re.search(r"(?:\bthat|[:\"“«‘])\s*$", text[c_end:content_start])
+        if gap[-1] in _QUOTE_CLOSE + "”»" and not introduced:
+            return True  # '"X," the minister said(, "Y")': the quote before is the content
         if introduced or (rest and rest[0] in _QUOTE_OPEN + "“«‘"):
             return False
         if re.match(r"\s*(?:on \w+|in a statement|late \w+|\w+day)?\s*,", text[c_end:s_end]):
@@ -378,7 +388,8 @@ class Extractor:
         if self._looks_like_mention(gap.rstrip(",")):
             return False  # "The SDF, Washington's main partner, welcomed ...": an apposition
         words = gap.rstrip(",").split()
-        intro = words and words[0].strip(",") in self.lex.openers and "," not in gap.rstrip(",") and len(words) <= 8
+        intro = (words and words[0].strip(",") in self.lex.openers and "," not in gap.rstrip(",") and len(words) <= 8
+                 and not any(w.lower() in self.lex.subject_stops for w in words[1:]))
         if len(words) <= 2 or intro:
             return False
         told = text[c_end - 4:c_end].lower() == "told"
@@ -408,7 +419,7 @@ class Extractor:
     def _content_start(self, text: str, pos: int, hi: int, cue: str) -> int:
         rest = text[pos:hi]
         low = rest.lower()
-        if cue.lower() in ("told", "tells", "telling"):
+        if cue.lower() in ("told", "tells", "telling") or cue.lower().endswith(" to"):
             that = re.match(r"[^,;:\"“«]{0,80}?\bthat\b", low)
             if that:
                 return pos + that.end()
@@ -516,7 +527,7 @@ class Extractor:
             out.append((statement, speaker))
         return out
 
-    def _floating(self, article: Article, quotes: list[Quote], found):
+    def _floating(self, article: Article, quotes: list[Quote], found, spans):
         """Quoted paragraphs with no cue inherit the previous statement's speaker."""
         text = article.text
         covered = [(s.start, s.end) for s, _ in found]
@@ -527,7 +538,12 @@ class Extractor:
             line_start = text.rfind("\n", 0, q.open) + 1
             line_end = text.find("\n", q.end)
             line_end = len(text) if line_end < 0 else line_end
-            if text[line_start:q.open].strip() or text[q.close:line_end].strip(" .,!?…\t"):
+            whole_line = not text[line_start:q.open].strip() and not text[q.close:line_end].strip(" .,!?…\t")
+            sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
+            whole_sentence = sent is not None and not text[sent[0]:q.open].strip() and not text[
+                q.close:sent[1]].strip(" .,!?…\t")
+            if not whole_line and not (whole_sentence and text.rfind("\n", 0, q.open) < max(
+                    (st.end for st, _ in found + out if st.end <= q.start), default=-1)):
                 continue
             prior = [item for item in found + out if item[0].end <= q.start]
             if not prior:
@@ -544,7 +560,7 @@ class Extractor:
             out.append((statement, speaker))
         return out
 
-    def _person_mention(self, text, spans, quotes, starts, pos: int) -> _Span | None:
+    def _person_mention(self, text, spans, quotes, starts, pos: int, pronoun: str = "he") -> _Span | None:
         """The named person a "he"/"she" at ``pos`` most likely refers to.
 
         Looks back sentence by sentence (at most four) for a named person outside
@@ -554,13 +570,20 @@ class Extractor:
         k = next((i for i, (a, b) in enumerate(spans) if a <= pos < b), len(spans) - 1)
         for i in range(k, max(-1, k - 4), -1):
             a, b = spans[i]
-            b = min(b, pos)
+            dateline = _DATELINE.match(text, a, b)
+            a, b = (dateline.end() if dateline else a), min(b, pos)
             for m in _NAME.finditer(text, a, b):
-                if inside(quotes, starts, m.start()):
+                if inside(quotes, starts, m.start()) or text[max(0, m.start() - 1):m.start()] == "(":
                     continue
                 mention = self.speaker_before(text, a, m.end())
-                if mention and self._speaker_kind(text[mention.start:mention.end]) == "person":
-                    return mention
+                if mention is None:
+                    continue
+                words = text[mention.start:mention.end].lower().replace(",", " ").split()
+                if self._speaker_kind(text[mention.start:mention.end]) != "person":
+                    continue
+                if any(self.lex.genders.get(w, pronoun) != pronoun for w in words if w in self.lex.genders):
+                    continue  # "he" is not "spokeswoman Maria Zakharova"
+                return mention
         return None
 
     def _resolve(self, text: str, statements: list[Statement], spans, quotes) -> list[Statement]:
@@ -574,7 +597,10 @@ class Extractor:
             target = None
             if low in self.lex.pronouns:
                 want = self.lex.pronouns[low]
-                named = self._person_mention(text, spans, quotes, starts, st.speaker_start) if want == "person" else None
+                named = (
+                    self._person_mention(text, spans, quotes, starts, st.speaker_start, low)
+                    if want == "person" else None
+                )
                 if named is not None:
                     st.speaker, st.speaker_start, st.speaker_end = text[named.start:named.end], named.start, named.end
                     seen.append(st)

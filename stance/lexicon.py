@@ -26,6 +26,7 @@ class Lexicon:
     subject_stops: frozenset[str]
     parentheticals: re.Pattern
     invertible: frozenset[str]
+    genders: dict[str, str]  # word -> the pronoun it agrees with (he/she)
 
 
 @cache
@@ -50,6 +51,7 @@ def load_lexicon() -> Lexicon:
         openers=frozenset(_lines("sentence_openers.txt")),
         subject_stops=frozenset(_lines("subject_stops.txt")),
         invertible=frozenset(_lines("invertible.txt")),
+        genders=dict(line.split("\t") for line in _lines("genders.tsv")),
         parentheticals=re.compile(
             r",\s*(?:%s),?\s*$" % "|".join(re.escape(p) for p in _lines("parentheticals.txt")), re.IGNORECASE
         ),

@@ -238,9 +238,6 @@ def test_case03_interrupted_quote_is_one_statement(text, speaker):
     _interrupted(text, "The army is regrouping,", "and the capital is safe.", speaker)
 
 
-@pytest.mark.xfail(
-    reason="BUG: speaker-before-cue interruption keeps only the second quoted part", strict=True
-)
 @pytest.mark.parametrize(
     ("text", "speaker"),
     [
@@ -335,9 +332,6 @@ def test_case05_floating_quote_with_no_earlier_speaker_is_not_a_statement():
     assert run(text) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: a quoted sentence after the attribution in the same paragraph is lost", strict=True
-)
 def test_case05_follow_on_quote_in_the_attribution_paragraph():
     text = (
         '"Idlib, Hama and Homs are now in the hands of the opposition," Erdogan said. '
@@ -430,11 +424,6 @@ def test_case06_titles_and_appositions_stay_in_the_speaker(text, speaker):
     assert (st.speaker_start, st.speaker_end) == span(text, speaker)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a capitalised word closing the reported clause is taken as an apposition of "
-    "the speaker and the statement is lost",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "words", "speaker"),
     [
@@ -494,10 +483,6 @@ def test_case06_participle_aside_between_speaker_and_cue(text, words, speaker):
         pytest.param(
             "Some shopkeepers said prices had doubled since Sunday.",
             "Some shopkeepers",
-            marks=pytest.mark.xfail(
-                reason="BUG: 'Some <plural noun>' is not taken as a speaker; the statement is lost",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -558,9 +543,6 @@ def test_case07_first_person_inside_a_quote_is_never_the_speaker(text):
     assert st.speaker.endswith(("Hassan Abdel Ghani", "Hakan Fidan"))
 
 
-@pytest.mark.xfail(
-    reason="BUG: pronoun resolution takes the dateline's agency '(Levant Wire' as the person", strict=True
-)
 def test_case07_pronoun_is_not_resolved_to_the_dateline_agency():
     text = (
         "DAMASCUS, Dec 5 (Levant Wire) - Syrian Prime Minister Mohammed Ghazi al-Jalali addressed the nation "
@@ -571,11 +553,6 @@ def test_case07_pronoun_is_not_resolved_to_the_dateline_agency():
     assert st.speaker == "Syrian Prime Minister Mohammed Ghazi al-Jalali"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a title plus name longer than four capitalised words is not found as the "
-    "pronoun's antecedent; 'he' stays unresolved",
-    strict=True,
-)
 def test_case07_pronoun_after_a_long_titled_name():
     text = (
         "Iranian Foreign Minister Abbas Araghchi arrived in Damascus on Sunday.\n\n"
@@ -585,9 +562,6 @@ def test_case07_pronoun_after_a_long_titled_name():
     assert st.speaker == "Iranian Foreign Minister Abbas Araghchi"
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'he' is resolved to the most recent person even when she is a spokeswoman", strict=True
-)
 def test_case07_pronoun_skips_an_incompatible_speaker():
     text = (
         "UN envoy Geir Pedersen said talks were the only way out. Russian foreign ministry spokeswoman "

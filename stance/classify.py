@@ -1,0 +1,161 @@
+"""Run the classifier over many statements, fast: length-sorted batches, all cores,
+and (where it was shown to agree with fp32) an int8 ONNX Runtime path.
+
+``precision``: ``fp32`` (torch, exact), ``int8`` (ONNX Runtime, dynamic int8
+quantisation, exported once into a cache folder), or ``auto``: int8 only when
+the model folder's ``fast_path.json`` records that int8 agreed with fp32 on
+≥ 99% of labels and lost ≤ 0.01 F_avg on the frozen test split.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .model import input_text, load_model, sha256
+
+FAST_PATH_FILE = "fast_path.json"
+MIN_AGREEMENT = 0.99
+MAX_F_AVG_LOSS = 0.01
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@dataclass
+class Predictions:
+    """Calibrated probabilities: ``actor`` [N, A]; ``stance`` [N, T, 3] (favor, against, none)."""
+
+    actor: np.ndarray
+    stance: np.ndarray
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("STANCE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "stance")
+    return Path(root)
+
+
+def fast_path_allowed(folder: Path) -> bool:
+    """Whether the recorded agreement check lets ``auto`` use int8."""
+    try:
+        record = json.loads((folder / FAST_PATH_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    return record.get("agreement", 0) >= MIN_AGREEMENT and record.get("f_avg_loss", 1) <= MAX_F_AVG_LOSS
+
+
+class Classifier:
+    """Actor and stance probabilities for (speaker, cue, text) statements."""
+
+    def __init__(self, folder: str | Path, *, precision: str = "auto", allow_pickle: bool = False,
+                 batch_size: int = 64, threads: int | None = None):
+        import torch
+
+        if precision not in ("auto", "fp32", "int8"):
+            raise ValueError(f"precision must be auto, fp32 or int8, not {precision!r}")
+        self.folder = Path(folder)
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        torch.set_num_threads(self.threads)
+        self.model, self.tokenizer = load_model(self.folder, allow_pickle=allow_pickle)
+        config = self.model.config
+        self.actors: list[str] = list(config.actors)
+        self.targets: list[str] = list(config.targets)
+        self.actor_temperature = float(getattr(config, "actor_temperature", 1.0))
+        temps = getattr(config, "stance_temperature", {}) or {}
+        self.stance_temperature = np.array([float(temps.get(t, 1.0)) for t in self.targets])
+        self.max_length = int(getattr(config, "stance_max_length", 128))
+        self.batch_size = batch_size
+        self.name = (getattr(config, "stance_info", {}) or {}).get("name") or self.folder.name
+        self.version = (getattr(config, "stance_info", {}) or {}).get("data_sha256", "")[:12]
+        self.hash = sha256(self.folder / "model.safetensors")[:16]
+        if precision == "auto":
+            precision = "int8" if fast_path_allowed(self.folder) else "fp32"
+        self.precision = precision
+        self._session = self._onnx_session() if precision == "int8" else None
+
+    # -- int8 path ------------------------------------------------------------
+    def _onnx_session(self):
+        import onnxruntime as ort
+
+        path = self.export_int8()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def export_int8(self) -> Path:
+        """Export the model to ONNX and quantise it (once per model file, cached)."""
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        folder = cache_dir() / f"onnx-{self.hash}"
+        target = folder / "model.int8.onnx"
+        if target.exists():
+            return target
+        folder.mkdir(parents=True, exist_ok=True)
+        fp32 = folder / f"model.fp32.{os.getpid()}.onnx"
+        sample = self.tokenizer(["speaker: a ; cue: said"], ["a statement"], return_tensors="pt")
+
+        class _Logits(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+                return out["actor_logits"], out["stance_logits"]
+
+        dynamic = {0: "batch", 1: "tokens"}
+        torch.onnx.export(
+            _Logits(self.model).eval(),
+            (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+            str(fp32),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["actor_logits", "stance_logits"],
+            dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "token_type_ids": dynamic},
+            opset_version=17,
+            dynamo=False,
+        )
+        partial = folder / f"model.int8.{os.getpid()}.onnx"
+        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8)
+        os.replace(partial, target)
+        fp32.unlink(missing_ok=True)
+        return target
+
+    # -- prediction -------------------------------------------------------------
+    def _logits(self, contexts: list[str], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        enc = self.tokenizer(
+            contexts, texts, truncation="only_second", max_length=self.max_length, padding=True,
+            return_tensors="np" if self._session is not None else "pt",
+        )
+        if self._session is not None:
+            feeds = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
+            actor, stance = self._session.run(None, feeds)
+            return actor, stance
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(**enc)
+        return out["actor_logits"].numpy(), out["stance_logits"].numpy()
+
+    def predict(self, speakers, cues, texts) -> Predictions:
+        """Probabilities for each statement, computed in length-sorted batches."""
+        contexts = [input_text(s, c) for s, c in zip(speakers, cues, strict=True)]
+        n = len(texts)
+        actor = np.zeros((n, len(self.actors)), dtype=np.float32)
+        stance = np.zeros((n, len(self.targets), 3), dtype=np.float32)
+        if n == 0:
+            return Predictions(actor, stance)
+        order = sorted(range(n), key=lambda i: (len(texts[i]) + len(contexts[i]), i))
+        for k in range(0, n, self.batch_size):
+            idx = order[k:k + self.batch_size]
+            a, s = self._logits([contexts[i] for i in idx], [texts[i] for i in idx])
+            actor[idx] = _softmax(a / self.actor_temperature)
+            stance[idx] = _softmax(s / self.stance_temperature[None, :, None])
+        return Predictions(actor, stance)
