@@ -119,6 +119,8 @@ class Extractor:
         if len(words) == 1 and words[0].lower().endswith(("ed", "ing")) and words[0].lower() not in self.lex.titles:
             return None  # "Proscribed as a terrorist organisation, it ..."
         last = toks[-1][2]
+        if last.lower().endswith(("'s", "’s")):
+            return None  # "Bashar al-Assad's ..." names an owner, not a speaker
         end = toks[-1][1] - 1 if last.endswith(".") and last.count(".") == 1 else toks[-1][1]
         return _Span(toks[0][0], end)
 
@@ -170,7 +172,7 @@ class Extractor:
     def _clause_subject(self, toks, end: int) -> _Span | None:
         """Fallback: the whole clause before the cue when it is short and verb-free."""
         k = end
-        while k >= 0 and toks[k][2] not in ",;:" and toks[k][2] not in _QUOTE_CLOSE + _QUOTE_OPEN + "“”«»":
+        while k >= 0 and toks[k][2] not in ",;:—–-" and toks[k][2] not in _QUOTE_CLOSE + _QUOTE_OPEN + "“”«»":
             k -= 1
         run = toks[k + 1 : end + 1]
         words = [t[2].lower() for t in run]
@@ -197,7 +199,8 @@ class Extractor:
                 while k < len(toks) and toks[k][2] != "," and self._word_ok(toks[k][2]):
                     k += 1
                 right = [t[2] for t in toks[j + 1 : k]]
-                if right and (
+                closed = k >= len(toks) or toks[k][2] in ",.;:!?"
+                if right and closed and (
                     (self._is_name(right) and self._has_title(left))
                     or (self._is_name(left) and self._has_title(right))
                 ):
@@ -423,6 +426,9 @@ class Extractor:
             that = re.match(r"[^,;:\"“«]{0,80}?\bthat\b", low)
             if that:
                 return pos + that.end()
+            colon = re.match(r"[^,;:\"“«]{0,60}:\s*", rest)
+            if colon:
+                return pos + colon.end()
             for addressee in self.lex.addressees:
                 if low.lstrip().startswith(addressee):
                     return pos + low.index(addressee) + len(addressee)
@@ -549,6 +555,13 @@ class Extractor:
             if not prior:
                 continue
             last, speaker = max(prior, key=lambda item: item[0].end)
+            between = text[last.end:q.open]
+            if (not whole_line and last.kind == "direct" and "\n" not in between and len(between) <= 120
+                    and not re.search(r"[\"“”«»]\s*\w", between[1:])):
+                last.end = q.end  # '"X," he said. "Y."': one statement, as annotators mark it
+                last.text = f"{last.text} {' '.join(text[a:b].strip() for a, b in q.parts)}"
+                covered.append((last.start, last.end))
+                continue
             if text.count("\n\n", last.end, q.open) > 2 or text.count("\n", last.end, q.open) > 4:
                 continue
             statement = Statement(

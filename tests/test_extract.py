@@ -50,7 +50,7 @@ def holding(statements: list[Statement], words: str) -> Statement:
 def is_joined(text: str, st: Statement) -> bool:
     """An interrupted or multi-paragraph direct quote: its text is the quoted parts joined."""
     inner = text[st.start : st.end]
-    return st.kind == "direct" and (any(m in inner for m in QUOTE_MARKS[:5]) or "\n" in inner)
+    return st.kind == "direct" and (any(m in inner for m in QUOTE_MARKS) or "\n" in inner)
 
 
 def check_invariants(text: str, statements: list[Statement]) -> None:
