@@ -349,7 +349,7 @@ def demo(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     data = resources.files("stance").joinpath("data")
-    inputs = [Path(str(data.joinpath("seed.txt"))), Path(str(data.joinpath("sample")))]
+    inputs = [Path(str(data.joinpath("sample")))]  # the seed article (000_seed.jsonl) and our own sample
     results = out_dir / "results.jsonl"
     summary = _score_local(inputs, results, None, precision.value, [], False, 1_000_000)
     _print_summary(summary)

@@ -37,12 +37,14 @@ _TIME_WORDS = frozenset(
     "june july august september october november december week weekend month morning evening "
     "night".split()
 )
+_FINITE = frozenset("is are was were has have had will would could should can may might must did does".split())
 _QUANTIFIERS = frozenset("the a an one two three several some many most few other others".split())
 _FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split())
 _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
 _NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
+_GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech act of the same speaker
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
@@ -268,7 +270,9 @@ class Extractor:
         for c_start, c_end, kind in self._cues(text, s_start, s_end, quotes, starts):
             holder = next((k for k, (a, b) in enumerate(claimed) if a <= c_start < b), None)
             conj = _COORDINATED.search(text, max(s_start, c_start - 12), c_start)
-            if conj and kind != "verb-quote" and not cue_is_gerund(text[c_start:c_end]):
+            if cue_is_gerund(text[c_start:c_end]):
+                conj = _GERUND_JOIN.search(text, max(s_start, c_start - 4), c_start) if out else None
+            if conj and kind != "verb-quote":
                 made = self._coordinated(article, s_start, s_end, conj.start(), c_start, c_end, sent_quotes, out)
                 if made is not None:
                     claimed.append(made[2])
@@ -368,8 +372,8 @@ class Extractor:
             after = text[speaker.end:s_end]
             rest = after.strip(" .,;!?…").lower().split()
             relative = re.match(r"\s*,\s*(?:who|whose|which)\b", after)
-            if rest and not relative and (len(rest) > 12 or rest[0] in self.lex.subject_stops):
-                return None
+            if rest and not relative and (len(rest) > 12 or rest[0] in _FINITE):
+                return None  # '"X," said Washington was ...': not an inverted speaker
             region = (s_start, s_start + len(gap.rstrip(",—–-").rstrip()))
             statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
             if statement:

@@ -122,7 +122,14 @@ def new_model(actors: list[str], targets: list[str], *, base: str | None = None)
     config.actor_temperature = 1.0
     config.stance_temperature = {t: 1.0 for t in targets}
     config.stance_max_length = DEFAULT_MAX_LENGTH
-    return StanceModel.from_pretrained(base, config=config)
+    from transformers.utils import logging
+
+    previous = logging.get_verbosity()
+    logging.set_verbosity_error()  # the new heads are reported as "missing": expected, not news
+    try:
+        return StanceModel.from_pretrained(base, config=config)
+    finally:
+        logging.set_verbosity(previous)
 
 
 def _card_hashes(folder: Path) -> dict[str, str]:

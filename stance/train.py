@@ -370,7 +370,9 @@ def save_model(model: StanceModel, tokenizer, out: Path, info: dict, *, extra_me
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
     try:
         model.config.stance_info = info
-        model.save_pretrained(tmp, safe_serialization=True)
+        # fp16 on disk halves the folder (45 MB); it is loaded back as fp32 for CPU inference
+        model.to(torch.float16).save_pretrained(tmp, safe_serialization=True)
+        model.to(torch.float32)
         tokenizer.save_pretrained(tmp)
         (tmp / "README.md").write_text(model_card(tmp, info, extra_metrics), encoding="utf-8")
         if out.exists():
