@@ -133,6 +133,7 @@ class Extractor:
         i = len(toks) - 1
         while i >= 0 and (
             toks[i][2].lower() in _SKIP_BEFORE_CUE or toks[i][2].lower() in _TIME_WORDS
+            or (toks[i][2].endswith("ly") and toks[i][2].islower() and len(toks[i][2]) > 4)
         ):
             i -= 1
         if i >= 0 and toks[i][2] == ",":
@@ -356,6 +357,8 @@ class Extractor:
         content_start = self._content_start(text, c_end, s_end, cue)
         if speaker is not None:
             gap = text[s_start:speaker.start].rstrip()
+            if gap.endswith(("s'", "s’")) and not any(q.close == s_start + len(gap) for q in sent_quotes):
+                gap = gap[:-1] + "s"  # "The rebels' Military Operations Command": an apostrophe
             if gap and gap[-1] in "," + _QUOTE_CLOSE + "”»" and self._content_before(text, gap, c_end, content_start, s_end):
                 region = (s_start, s_start + len(gap.rstrip(",").rstrip()))
                 statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
@@ -388,8 +391,9 @@ class Extractor:
             return True  # '"X," the minister said(, "Y")': the quote before is the content
         if introduced or (rest and rest[0] in _QUOTE_OPEN + "“«‘"):
             return False
-        if re.match(r"\s*(?:on \w+|in a statement|late \w+|\w+day)?\s*,", text[c_end:s_end]):
-            return True  # "..., the Pentagon said, four days after ..."
+        if re.match(r"\s*(?:(?:in|on|at|to|during|after|before|while|when|late|early)\b[^,.;\"“«]{0,60}|\w+day)?\s*,",
+                    text[c_end:s_end]):
+            return True  # "..., the Pentagon said(, in a statement on Sunday), four days after ..."
         if gap[-1] != ",":
             return True
         if self._looks_like_mention(gap.rstrip(",")):
