@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,13 @@ _STATE_ORGANS = re.compile(
 )
 COLUMNS = ("pattern", "actor", "from", "until", "kind")
 UNMATCHED = "other"
+_STATE_AT_UN = re.compile(
+    r"\b(?:UN|U\.N\.|United Nations)\s+(?:envoy|ambassador|representative|mission)\b|"
+    r"\b(?:envoy|ambassador|representative|mission) to the (?:UN|U\.N\.|United Nations)\b"
+)
+HISTORICAL_DAY = "2024-12-08"  # the last day of Assad's government
+_THEN = re.compile(r"\b(?:then[- ]|at the time\b|under Assad\b|before (?:the|his|its) (?:fall|ouster|collapse)\b|"
+                   r"years? (?:ago|earlier)\b|during the war\b)", re.IGNORECASE)
 
 
 class ActorsError(ValueError):
@@ -39,6 +47,7 @@ class ActorEntry:
     kind: str
     regex: re.Pattern
     origin: str  # "file:line"
+    user: bool = False  # from a user table: outranks every bundled entry
 
     def applies_on(self, day: str | None) -> bool:
         if day is None:
@@ -55,12 +64,19 @@ class ActorEntry:
         return f"{self.kind} '{self.pattern}'{window}"
 
 
+def _valid_day(value: str) -> bool:
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
 def _compile(pattern: str) -> re.Pattern:
     flags = 0 if pattern.replace(".", "").isupper() else re.IGNORECASE
     return re.compile(rf"(?<![\w-]){re.escape(pattern)}(?![\w-])", flags)
 
 
-def parse_table(text: str, origin: str) -> list[ActorEntry]:
+def parse_table(text: str, origin: str, *, user: bool = False) -> list[ActorEntry]:
     """Parse an actors CSV; every bad row raises with its file and line."""
     lines = text.splitlines()
     entries, errors = [], []
@@ -86,10 +102,11 @@ def parse_table(text: str, origin: str) -> list[ActorEntry]:
             errors.append(f"{origin}:{lineno}: unknown kind {kind!r} (one of {', '.join(KIND_RANK)})")
             continue
         for value in (start, until):
-            if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                errors.append(f"{origin}:{lineno}: date {value!r} is not YYYY-MM-DD")
+            if value and not _valid_day(value):
+                errors.append(f"{origin}:{lineno}: date {value!r} is not a YYYY-MM-DD day")
         entries.append(
-            ActorEntry(pattern, actor, start or None, until or None, kind, _compile(pattern), f"{origin}:{lineno}")
+            ActorEntry(pattern, actor, start or None, until or None, kind, _compile(pattern), f"{origin}:{lineno}",
+                       user)
         )
     if errors:
         raise ActorsError("\n".join(errors))
@@ -112,7 +129,7 @@ class ActorTable:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ActorsError(f"{path}: cannot read actors table: {exc}") from exc
-            entries.extend(parse_table(text, str(path)))
+            entries.extend(parse_table(text, str(path), user=True))
         if not replace:
             bundled = resources.files("stance").joinpath("data/actors.csv").read_text("utf-8")
             entries.extend(parse_table(bundled, "actors.csv"))
@@ -127,10 +144,15 @@ class ActorTable:
         if not speaker:
             return None
         best, best_key = None, None
+        at_un = _STATE_AT_UN.search(speaker) and any(
+            e.kind == "nationality" and e.actor != "un" and e.regex.search(speaker) for e in self.entries
+        )
         for order, entry in enumerate(self.entries):
             if not entry.applies_on(day) or not entry.regex.search(speaker):
                 continue
-            key = (KIND_RANK[entry.kind], len(entry.pattern), -order)
+            if at_un and entry.actor == "un" and not entry.user and entry.kind == "institution":
+                continue  # "Turkey's UN envoy" speaks for Turkey; the nationality decides
+            key = (entry.user, KIND_RANK[entry.kind], len(entry.pattern), -order)
             if best_key is None or key > best_key:
                 best, best_key = entry, key
         return best
@@ -143,6 +165,18 @@ class ActorTable:
         if best is None:
             return UNMATCHED, "no entry matched"
         return best.actor, best.describe()
+
+    def _historical(self, st, text: str, day: str) -> bool:
+        """Whether the statement was made before the article's day (and before the fall)."""
+        if day[:10] <= HISTORICAL_DAY:
+            return False
+        lo = min(x for x in (st.start, st.speaker_start) if x is not None)
+        hi = max(x for x in (st.end, st.speaker_end) if x is not None)
+        sentence = _sentence_around(text, lo, hi)
+        if _THEN.search(st.speaker or "") or _THEN.search(sentence):
+            return True
+        years = [int(y) for y in re.findall(r"\b(?:in|since|of|during) ((?:19|20)\d\d)\b", sentence)]
+        return any(y < int(day[:4]) for y in years)
 
     def home(self, text: str, day: str | None) -> ActorEntry | None:
         """The side of an article's dateline city ("MOSCOW, Dec 9 (Wire) -"), if it has one."""
@@ -166,7 +200,7 @@ class ActorTable:
         if names:
             key, matches = names[-1], []
             matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before]))
-        elif words:
+        elif 0 < len(words) <= 3:  # "the ministry", "its defence ministry"; not "a source close to the group"
             key = words[-1].lower()
             matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before], re.IGNORECASE))
             matches.reverse()  # the nearest description first
@@ -198,6 +232,8 @@ class ActorTable:
         """The entry that decides a statement's actor (None: nothing matched) and why."""
         text = article.text if article is not None else ""
         day = st.metadata.get("date") or (article.date if article is not None else None)
+        if text and day and self._historical(st, text, day):
+            day = HISTORICAL_DAY  # "then-Foreign Minister ...", "in 2023 Assad said ...": office on that day
         entry = self.best_entry(st.speaker, day)
         reason = entry.describe() if entry else "no entry matched"
         weak = entry is None or KIND_RANK[entry.kind] < KIND_RANK["source"]
@@ -215,6 +251,12 @@ class ActorTable:
             if home is not None:
                 entry, reason = home, f"dateline: {home.describe()}"
         return entry, reason
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
+    right = min((i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0), default=len(text))
+    return text[left + 1:right]
 
 
 def is_confident(entry: ActorEntry | None) -> bool:

@@ -119,9 +119,6 @@ def test_titles_with_nationality(table, speaker, expected):
     assert actor(table, speaker) == expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'UN' in a state's UN ambassador/envoy title outranks the nationality", strict=True
-)
 @pytest.mark.parametrize(
     ("speaker", "day", "expected"),
     [
@@ -134,11 +131,6 @@ def test_a_states_envoy_to_the_un_is_not_the_un(table, speaker, day, expected):
     assert actor(table, speaker, day) == expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: unqualified 'the defence ministry' after 8 Dec 2024 matches nothing (-> other); "
-    "the table's own rule makes it Syria's, i.e. the caretaker government (hts)",
-    strict=True,
-)
 def test_unqualified_ministry_after_the_fall_is_the_caretaker_governments(table):
     assert actor(table, "the defence ministry", "2024-12-12") == "hts"
 
@@ -238,9 +230,6 @@ def test_user_entries_keep_their_file_and_line(user_table, tmp_path):
     assert entry.origin == f"{tmp_path / 'extra_actors.csv'}:3"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a user nationality entry loses to a bundled person entry of the same mention", strict=True
-)
 def test_user_table_wins_over_a_bundled_person(user_table):
     assert actor(user_table, "Israeli Prime Minister Benjamin Netanyahu") == "israel"
 
@@ -264,10 +253,7 @@ def test_user_table_can_replace_the_bundled_one(tmp_path):
             HEADER + "IDF,israel,2024-13-01,,institution\n",
             2,
             "date",
-            marks=pytest.mark.xfail(
-                reason="BUG: an impossible date (month 13) passes the YYYY-MM-DD check", strict=True
-            ),
-            id="impossible-date",
+                        id="impossible-date",
         ),
     ],
 )
@@ -387,11 +373,6 @@ def test_seed_actor_accuracy(table):
     assert by_speaker["UN special envoy to Syria, Geir Pedersen"] == "un"
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'a source close to the group' (Hezbollah) resolved through an earlier "
-    "'... (HTS) group' mention to hts",
-    strict=True,
-)
 def test_seed_source_close_to_the_group_is_other(table):
     record, _ = parse_source(SEED_SOURCE)
     article = Article(**record)
