@@ -53,6 +53,6 @@ def load_lexicon() -> Lexicon:
         invertible=frozenset(_lines("invertible.txt")),
         genders=dict(line.split("\t") for line in _lines("genders.tsv")),
         parentheticals=re.compile(
-            r",\s*(?:%s),?\s*$" % "|".join(re.escape(p) for p in _lines("parentheticals.txt")), re.IGNORECASE
+            r",\s*(?:%s),\s*$" % "|".join(_lines("parentheticals.txt")), re.IGNORECASE
         ),
     )

@@ -448,9 +448,6 @@ def test_case06_speaker_after_a_clause_ending_in_a_name(text, words, speaker):
     assert st.speaker == speaker
 
 
-@pytest.mark.xfail(
-    reason="BUG: a participle aside between speaker and cue loses or misplaces the speaker", strict=True
-)
 @pytest.mark.parametrize(
     ("text", "words", "speaker"),
     [
