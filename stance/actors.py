@@ -11,12 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
-KIND_RANK = {"office": 6, "person": 5, "institution": 4, "source": 3, "nationality": 2, "place": 1, "generic": 0}
+KIND_RANK = {
+    "office": 6,
+    "person": 5,
+    "institution": 4,
+    "source": 3,
+    "nationality": 2,
+    "place": 1,
+    "generic": 0,
+}
 _DATELINE = re.compile(r"\s*([A-Z][A-Z .'’-]{2,30}?)\s*(?:,|\(|—|–|-)")
 _STATE_ORGANS = re.compile(
     r"\b(?:ministry|minister|spokes\w+|army|military|armed forces|government|presidency|state media|"
@@ -30,8 +38,11 @@ _STATE_AT_UN = re.compile(
     r"\b(?:envoy|ambassador|representative|mission) to the (?:UN|U\.N\.|United Nations)\b"
 )
 HISTORICAL_DAY = "2024-12-08"  # the last day of Assad's government
-_THEN = re.compile(r"\b(?:then[- ]|at the time\b|under Assad\b|before (?:the|his|its) (?:fall|ouster|collapse)\b|"
-                   r"years? (?:ago|earlier)\b|during the war\b)", re.IGNORECASE)
+_THEN = re.compile(
+    r"\b(?:then[- ]|at the time\b|under Assad\b|before (?:the|his|its) (?:fall|ouster|collapse)\b|"
+    r"years? (?:ago|earlier)\b|during the war\b)",
+    re.IGNORECASE,
+)
 
 
 class ActorsError(ValueError):
@@ -105,8 +116,16 @@ def parse_table(text: str, origin: str, *, user: bool = False) -> list[ActorEntr
             if value and not _valid_day(value):
                 errors.append(f"{origin}:{lineno}: date {value!r} is not a YYYY-MM-DD day")
         entries.append(
-            ActorEntry(pattern, actor, start or None, until or None, kind, _compile(pattern), f"{origin}:{lineno}",
-                       user)
+            ActorEntry(
+                pattern,
+                actor,
+                start or None,
+                until or None,
+                kind,
+                _compile(pattern),
+                f"{origin}:{lineno}",
+                user,
+            )
         )
     if errors:
         raise ActorsError("\n".join(errors))
@@ -207,7 +226,7 @@ class ActorTable:
         else:
             return None
         for match in matches:
-            window = text[max(0, match.start() - 80):match.end()]
+            window = text[max(0, match.start() - 80) : match.end()]
             window = re.split(r"[.;:!?\"“”«»\n]|, | and ", window)[-1]
             if len(window) <= len(speaker):
                 continue
@@ -256,7 +275,7 @@ class ActorTable:
 def _sentence_around(text: str, start: int, end: int) -> str:
     left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
     right = min((i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0), default=len(text))
-    return text[left + 1:right]
+    return text[left + 1 : right]
 
 
 def is_confident(entry: ActorEntry | None) -> bool:

@@ -53,8 +53,15 @@ def fast_path_allowed(folder: Path) -> bool:
 class Classifier:
     """Actor and stance probabilities for (speaker, cue, text) statements."""
 
-    def __init__(self, folder: str | Path, *, precision: str = "auto", allow_pickle: bool = False,
-                 batch_size: int = 64, threads: int | None = None):
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        precision: str = "auto",
+        allow_pickle: bool = False,
+        batch_size: int = 64,
+        threads: int | None = None,
+    ):
         import torch
 
         if precision not in ("auto", "fp32", "int8"):
@@ -108,7 +115,9 @@ class Classifier:
                 self.inner = inner
 
             def forward(self, input_ids, attention_mask, token_type_ids):
-                out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+                out = self.inner(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                )
                 return out["actor_logits"], out["stance_logits"]
 
         dynamic = {0: "batch", 1: "tokens"}
@@ -131,7 +140,11 @@ class Classifier:
     # -- prediction -------------------------------------------------------------
     def _logits(self, contexts: list[str], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         enc = self.tokenizer(
-            contexts, texts, truncation="only_second", max_length=self.max_length, padding=True,
+            contexts,
+            texts,
+            truncation="only_second",
+            max_length=self.max_length,
+            padding=True,
             return_tensors="np" if self._session is not None else "pt",
         )
         if self._session is not None:
@@ -154,7 +167,7 @@ class Classifier:
             return Predictions(actor, stance)
         order = sorted(range(n), key=lambda i: (len(texts[i]) + len(contexts[i]), i))
         for k in range(0, n, self.batch_size):
-            idx = order[k:k + self.batch_size]
+            idx = order[k : k + self.batch_size]
             a, s = self._logits([contexts[i] for i in idx], [texts[i] for i in idx])
             actor[idx] = _softmax(a / self.actor_temperature)
             stance[idx] = _softmax(s / self.stance_temperature[None, :, None])

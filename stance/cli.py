@@ -14,8 +14,12 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Who said what in news about the Syrian war, for which side, for or against what.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Who said what in news about the Syrian war, for which side, for or against what.",
+)
 
 EXIT_NOTHING_READ, EXIT_BAD_DATA, EXIT_OUTPUT = 1, 3, 4
 
@@ -50,7 +54,9 @@ def extract(
     inputs: list[Path] = typer.Argument(..., help="Files or folders: .txt .md .html .jsonl .csv"),
     out: str = typer.Option("-", "-o", "--out", help="Output file, or - for stdout"),
     fmt: str = typer.Option(None, "--format", help="jsonl or csv (default: from the output's extension)"),
-    actors: list[Path] = typer.Option([], "--actors", help="Extra actors table(s), CSV, put before the bundled one"),
+    actors: list[Path] = typer.Option(
+        [], "--actors", help="Extra actors table(s), CSV, put before the bundled one"
+    ),
     replace_actors: bool = typer.Option(False, help="Use only the --actors tables"),
     max_chars: int = typer.Option(1_000_000, help="Skip articles longer than this"),
 ):
@@ -130,7 +136,9 @@ def score(
     inputs: list[Path] = typer.Argument(..., help="Files or folders of articles"),
     out: Path = typer.Option(..., "-o", "--out", help="results.jsonl, results.csv or results.parquet"),
     model: Path = typer.Option(None, "--model", help="Model folder (default: the bundled model)"),
-    precision: Precision = typer.Option(Precision.auto, help="auto: int8 where it was shown to agree with fp32"),
+    precision: Precision = typer.Option(
+        Precision.auto, help="auto: int8 where it was shown to agree with fp32"
+    ),
     actors: list[Path] = typer.Option([], "--actors", help="Extra actors table(s)"),
     engine: Engine = typer.Option(Engine.local, help="local, or ray for Ray Data"),
     ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster address (default: a local Ray)"),
@@ -146,8 +154,15 @@ def score(
         if engine == Engine.ray:
             from .distributed import score_with_ray
 
-            summary = score_with_ray(inputs, out, model=model, precision=precision.value, actors=actors,
-                                     address=ray_address, max_chars=max_chars)
+            summary = score_with_ray(
+                inputs,
+                out,
+                model=model,
+                precision=precision.value,
+                actors=actors,
+                address=ray_address,
+                max_chars=max_chars,
+            )
         else:
             summary = _score_local(inputs, out, model, precision.value, actors, allow_pickle, max_chars)
     except (ModelError, ActorsError) as exc:
@@ -171,8 +186,13 @@ def _score_local(inputs, out, model, precision, actors, allow_pickle, max_chars)
     if sys.stderr.isatty():
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        columns = [TextColumn("scoring"), BarColumn(), TextColumn("{task.completed}/{task.total} inputs"),
-                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn()]
+        columns = [
+            TextColumn("scoring"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} inputs"),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+        ]
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task("score", total=total, rate="")
             state = {"start": None, "articles": 0, "statements": 0}
@@ -184,7 +204,8 @@ def _score_local(inputs, out, model, precision, actors, allow_pickle, max_chars)
                 state["articles"] += articles
                 state["statements"] += statements
                 secs = max(1e-6, time.time() - state["start"])
-                rate = f"{state['articles'] / secs:.1f} articles/s, {state['statements'] / secs:.0f} statements/s"
+                a_rate, s_rate = state["articles"] / secs, state["statements"] / secs
+                rate = f"{a_rate:.1f} articles/s, {s_rate:.0f} statements/s"
                 bar.update(task, advance=1, rate=rate)
 
             return score_to_file(pipe, units, out, inputs_key=key, total=total, progress=tick)
@@ -192,8 +213,10 @@ def _score_local(inputs, out, model, precision, actors, allow_pickle, max_chars)
 
 
 def _print_summary(summary) -> None:
-    lines = [f"{summary.articles} articles scored, {summary.statements} statements, "
-             f"{summary.skipped} inputs skipped, {summary.seconds:.1f} s"]
+    lines = [
+        f"{summary.articles} articles scored, {summary.statements} statements, "
+        f"{summary.skipped} inputs skipped, {summary.seconds:.1f} s"
+    ]
     if summary.resumed_from:
         lines.append(f"resumed after {summary.resumed_from} inputs done by an earlier run")
     for reason, count in summary.reasons.most_common():
@@ -224,8 +247,12 @@ def evaluate(
 
 @app.command()
 def train(
-    data: list[Path] = typer.Option(..., "--data", help="Label files (JSONL records or a Label Studio export)"),
-    out: Path = typer.Option(..., "--out", help="Model folder to write (replaced only when training succeeds)"),
+    data: list[Path] = typer.Option(
+        ..., "--data", help="Label files (JSONL records or a Label Studio export)"
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Model folder to write (replaced only when training succeeds)"
+    ),
     dev: list[Path] = typer.Option([], "--dev", help="Dev label files (default: 10% of --data by article)"),
     init_from: Path = typer.Option(None, "--init-from", help="Extend this model instead of starting afresh"),
     epochs: int = typer.Option(6, help="At most this many epochs (early stopping on dev F_avg)"),
@@ -252,15 +279,24 @@ def train(
     from .train import train as run
 
     try:
-        result = run(labels, out, dev=dev_labels, init_from=init_from, epochs=epochs, seed=seed,
-                     progress=sys.stderr.isatty())
+        result = run(
+            labels,
+            out,
+            dev=dev_labels,
+            init_from=init_from,
+            epochs=epochs,
+            seed=seed,
+            progress=sys.stderr.isatty(),
+        )
     except ModelError as exc:
         _fail(str(exc), EXIT_BAD_DATA)
     except OSError as exc:
         _fail(f"{out}: cannot write the model: {exc}", EXIT_OUTPUT)
     metrics = result.dev_metrics
-    _err(f"trained on {result.n_train} statements in {result.seconds:.0f} s; dev actor accuracy "
-         f"{metrics['actor_accuracy']}, mean stance F_avg {metrics['mean_f_avg']}")
+    _err(
+        f"trained on {result.n_train} statements in {result.seconds:.0f} s; dev actor accuracy "
+        f"{metrics['actor_accuracy']}, mean stance F_avg {metrics['mean_f_avg']}"
+    )
     _err(f"model: {result.out}")
 
 
@@ -339,7 +375,9 @@ def shifts(
 
 @app.command()
 def demo(
-    out_dir: Path = typer.Option(Path("stance-demo"), "-o", "--out", help="Folder for the results and report"),
+    out_dir: Path = typer.Option(
+        Path("stance-demo"), "-o", "--out", help="Folder for the results and report"
+    ),
     precision: Precision = typer.Option(Precision.auto),
 ):
     """Score the seed article and the bundled sample collection, then write the report."""

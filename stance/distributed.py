@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -59,10 +60,12 @@ def _model_files(folder: Path) -> dict[str, bytes]:
 class _Count:
     """Ray UDF: the number of statements of each article, as the local engine counts them."""
 
-    def __init__(self, actors):
+    def __init__(self, shared: list):
+        import ray
+
         from .pipeline import Pipeline
 
-        self.pipe = Pipeline(None, actors=actors)
+        self.pipe = Pipeline(None, actors=ray.get(shared[0])["actors"])
 
     def __call__(self, batch: dict) -> dict:
         counts = []
@@ -81,23 +84,25 @@ class _Count:
 class _Score:
     """Ray UDF: loads the pipeline once per actor, scores one local-engine group per call."""
 
-    def __init__(self, info: _ModelInfo, files, actors, actor_policy: str, batch_statements: int,
-                 threads: int):
+    def __init__(self, info: _ModelInfo, shared: list, actor_policy: str, batch_statements: int, threads: int):
+        import ray
+
         from .classify import Classifier
         from .pipeline import Pipeline
 
+        shared = ray.get(shared[0])
         folder = info.folder
         if not (folder / "model.safetensors").exists():
-            import ray
-
+            if not shared["files"]:
+                raise RuntimeError(f"{folder}: no such model folder on this Ray node")
             folder = Path(tempfile.mkdtemp(prefix="stance-model-"))
-            for name, data in ray.get(files).items():
+            for name, data in shared["files"].items():
                 (folder / name).write_bytes(data)
         clf = Classifier(folder, precision=info.precision, threads=threads)
         if (clf.hash, clf.precision) != (info.hash, info.precision):
             raise RuntimeError(f"worker loaded model {clf.hash} ({clf.precision}), the driver has "
                                f"{info.hash} ({info.precision}); give every node the same model folder")
-        self.pipe = Pipeline(clf, actors=actors, actor_policy=actor_policy, batch_statements=batch_statements)
+        self.pipe = Pipeline(clf, actors=shared["actors"], actor_policy=actor_policy, batch_statements=batch_statements)
 
     def __call__(self, batch: dict) -> dict:
         out = []
@@ -125,11 +130,10 @@ def _groups(seq: list[tuple[Article | ReadError, int]], limit: int):
 class RayEngine:
     """A pipeline look-alike for ``score_to_file`` whose ``score_units`` runs on Ray Data."""
 
-    def __init__(self, info: _ModelInfo, actors, *, files=None, actor_policy: str = "combined",
-                 batch_statements: int = 512, actors_count: int = 1, threads: int = 1, window: int = WINDOW):
+    def __init__(self, info: _ModelInfo, shared, *, actor_policy: str = "combined", batch_statements: int = 512,
+                 actors_count: int = 1, threads: int = 1, window: int = WINDOW):
         self.classifier = info
-        self.actor_table = actors
-        self.files = files
+        self.shared = [shared]  # an ObjectRef of {"actors": ActorTable, "files": model files or None}
         self.actor_policy = actor_policy
         self.batch_statements = batch_statements
         self.actors_count, self.threads, self.window = actors_count, threads, window
@@ -154,7 +158,7 @@ class RayEngine:
         items = [{"i": i, "article": json.dumps(asdict(a), ensure_ascii=False)}
                  for i, a in enumerate(articles)]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.actors_count))
-        ds = ds.map_batches(_Count, fn_constructor_kwargs={"actors": self.actor_table}, batch_size=64,
+        ds = ds.map_batches(_Count, fn_constructor_kwargs={"shared": self.shared}, batch_size=64,
                             compute=ray.data.ActorPoolStrategy(size=self.actors_count), num_cpus=self.threads)
         counts = [0] * len(articles)
         for row in ds.iter_rows():
@@ -171,12 +175,11 @@ class RayEngine:
         rows = iter(())
         if items:
             ds = ray.data.from_items(items, override_num_blocks=len(items))
-            kwargs = {"info": self.classifier, "files": self.files, "actors": self.actor_table,
-                      "actor_policy": self.actor_policy, "batch_statements": self.batch_statements,
+            kwargs = {"info": self.classifier, "shared": self.shared, "actor_policy": self.actor_policy, "batch_statements": self.batch_statements,
                       "threads": self.threads}
             ds = ds.map_batches(_Score, fn_constructor_kwargs=kwargs, batch_size=1, num_cpus=self.threads,
                                 compute=ray.data.ActorPoolStrategy(size=min(self.actors_count, len(items))))
-            rows = ds.iter_rows()
+            rows = iter(ds.iter_rows())
         for g, group in enumerate(groups):
             while any(isinstance(u, Article) for u in group) and g not in done:
                 row = next(rows)
@@ -228,11 +231,13 @@ def score_with_ray(inputs: list[str | Path], out: str | Path, *, model: str | Pa
     started = _start_ray(address, num_cpus)
     try:
         ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False
+        ctx.enable_progress_bars = sys.stderr.isatty()  # quiet in pipes and CI
         ctx.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        engine = RayEngine(info, local.actors, files=ray.put(_model_files(info.folder)) if address else None,
-                           actor_policy=local.actor_policy, batch_statements=local.batch_statements,
+        shared = ray.put({"actors": local.actors, "files": _model_files(info.folder) if address else None})
+        engine = RayEngine(info, shared, actor_policy=local.actor_policy, batch_statements=local.batch_statements,
                            actors_count=max(1, cpus // threads_per_actor), threads=threads_per_actor,
                            window=window)
         key = sorted(str(p.resolve()) for p in inputs) + [f"max_chars={max_chars}"]

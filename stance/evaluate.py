@@ -111,8 +111,12 @@ def evaluate(gold: list[dict], pred: list[dict], targets: list[str] | None = Non
     recall = tp / len(gold) if gold else 0.0
     result: dict = {
         "statements": {
-            "gold": len(gold), "pred": len(pred), "matched": tp,
-            "precision": precision, "recall": recall, "f1": _f1(tp, len(pred), len(gold)),
+            "gold": len(gold),
+            "pred": len(pred),
+            "matched": tp,
+            "precision": precision,
+            "recall": recall,
+            "f1": _f1(tp, len(pred), len(gold)),
         },
         "recall_by_kind": {},
     }
@@ -132,7 +136,11 @@ def evaluate(gold: list[dict], pred: list[dict], targets: list[str] | None = Non
         }
     if targets is None:
         targets = sorted({t for g in gold if isinstance(g.get("stance"), dict) for t in g["stance"]})
-    if targets and pairs and any(f"stance_{t}" in pred[j] or "stance" in pred[j] for _, j in pairs for t in targets):
+    if (
+        targets
+        and pairs
+        and any(f"stance_{t}" in pred[j] or "stance" in pred[j] for _, j in pairs for t in targets)
+    ):
         per_target = {}
         for target in targets:
             g_lab = [stance_of(gold[i], target) for i, _ in pairs]

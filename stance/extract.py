@@ -37,19 +37,27 @@ _TIME_WORDS = frozenset(
     "june july august september october november december week weekend month morning evening "
     "night".split()
 )
-_FINITE = frozenset("is are was were has have had will would could should can may might must did does".split())
+_FINITE = frozenset(
+    "is are was were has have had will would could should can may might must did does".split()
+)
 _QUANTIFIERS = frozenset("the a an one two three several some many most few other others".split())
 _FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split())
 _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
 _NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
+_CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported content
+    r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:" + "|".join(sorted(_TIME_WORDS)) + r")|"
+    r"in an? [\w-]+ (?:interview|post|message|statement))?\s*[,:]?\s*"
+)
 _GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech act of the same speaker
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
 def cue_is_gerund(cue: str) -> bool:
     return cue.lower().endswith("ing")
+
+
 # "MOSCOW, Dec 9 (Levant Wire) — ", "WASHINGTON (AP) - ", "BEIRUT, Lebanon:"
 _DATELINE = re.compile(r"[A-Z][A-Z .'’-]{2,30}(?:,[^—–\n]{1,40}?)?\s*(?:\([^)\n]{1,40}\))?\s*[—–:-]+\s+")
 
@@ -94,12 +102,16 @@ class Extractor:
         return False
 
     def _is_name(self, words: list[str]) -> bool:
-        return bool(words) and all(_is_cap(w) for w in words) and not any(
-            w.lower() in self.lex.titles for w in words
+        return (
+            bool(words)
+            and all(_is_cap(w) for w in words)
+            and not any(w.lower() in self.lex.titles for w in words)
         )
 
     def _has_title(self, words: list[str]) -> bool:
-        return any(w.lower().strip("().").removesuffix("'s").removesuffix("’s") in self.lex.titles for w in words)
+        return any(
+            w.lower().strip("().").removesuffix("'s").removesuffix("’s") in self.lex.titles for w in words
+        )
 
     def _finish(self, toks: list[tuple[int, int, str]]) -> _Span | None:
         """Trim a token run to a speaker mention, or None if it is not one."""
@@ -110,15 +122,21 @@ class Extractor:
         ):
             toks = toks[1:]
         while toks and (
-            toks[-1][2].lower() in _FUNCTION_WORDS or toks[-1][2] in ",;:"
-            or toks[-1][2].lower() in self.lex.speaker_words and toks[-1][2].lower() not in self.lex.titles
+            toks[-1][2].lower() in _FUNCTION_WORDS
+            or toks[-1][2] in ",;:"
+            or toks[-1][2].lower() in self.lex.speaker_words
+            and toks[-1][2].lower() not in self.lex.titles
             and not _is_cap(toks[-1][2])
         ):
             toks = toks[:-1]
         words = [t[2] for t in toks if t[2] not in ",;:"]
         if not words or len(words) > _MAX_SPEAKER_TOKENS or not self._has_head(words):
             return None
-        if len(words) == 1 and words[0].lower().endswith(("ed", "ing")) and words[0].lower() not in self.lex.titles:
+        if (
+            len(words) == 1
+            and words[0].lower().endswith(("ed", "ing"))
+            and words[0].lower() not in self.lex.titles
+        ):
             return None  # "Proscribed as a terrorist organisation, it ..."
         last = toks[-1][2]
         if last.lower().endswith(("'s", "’s")):
@@ -132,7 +150,8 @@ class Extractor:
         toks = _tokens(text, lo, aside.start() if aside else cue)
         i = len(toks) - 1
         while i >= 0 and (
-            toks[i][2].lower() in _SKIP_BEFORE_CUE or toks[i][2].lower() in _TIME_WORDS
+            toks[i][2].lower() in _SKIP_BEFORE_CUE
+            or toks[i][2].lower() in _TIME_WORDS
             or (toks[i][2].endswith("ly") and toks[i][2].islower() and len(toks[i][2]) > 4)
         ):
             i -= 1
@@ -203,9 +222,13 @@ class Extractor:
                     k += 1
                 right = [t[2] for t in toks[j + 1 : k]]
                 closed = k >= len(toks) or toks[k][2] in ",.;:!?"
-                if right and closed and (
-                    (self._is_name(right) and self._has_title(left))
-                    or (self._is_name(left) and self._has_title(right))
+                if (
+                    right
+                    and closed
+                    and (
+                        (self._is_name(right) and self._has_title(left))
+                        or (self._is_name(left) and self._has_title(right))
+                    )
                 ):
                     j = k
                     continue
@@ -257,9 +280,9 @@ class Extractor:
 
     def _cues(self, text: str, lo: int, hi: int, quotes, starts):
         for m in self.lex.cue_pattern.finditer(text, lo, hi):
-            if m.group()[0].isupper() and text[lo:m.start()].strip():
+            if m.group()[0].isupper() and text[lo : m.start()].strip():
                 continue  # "United States", "Says Who" in a title: not a verb
-            if text[max(lo, m.start() - 3):m.start()].lower() == "to ":
+            if text[max(lo, m.start() - 3) : m.start()].lower() == "to ":
                 continue  # "declined to say": no statement
             if not inside(quotes, starts, m.start()):
                 yield m.start(), m.end(), self.lex.cues[m.group().lower()]
@@ -274,7 +297,9 @@ class Extractor:
             if cue_is_gerund(text[c_start:c_end]):
                 conj = _GERUND_JOIN.search(text, max(s_start, c_start - 4), c_start) if out else None
             if conj and kind != "verb-quote":
-                made = self._coordinated(article, s_start, s_end, conj.start(), c_start, c_end, sent_quotes, out)
+                made = self._coordinated(
+                    article, s_start, s_end, conj.start(), c_start, c_end, sent_quotes, out
+                )
                 if made is not None:
                     claimed.append(made[2])
                     out.append((made[0], made[1]))
@@ -286,7 +311,11 @@ class Extractor:
                 continue
             statement, speaker, region = result
             if holder is not None:
-                if speaker is None or (speaker.end - speaker.start) < 2 or text[speaker.start:speaker.end].lower() in self.lex.pronouns:
+                if (
+                    speaker is None
+                    or (speaker.end - speaker.start) < 2
+                    or text[speaker.start : speaker.end].lower() in self.lex.pronouns
+                ):
                     continue
                 cut = self._boundary_before(text, speaker.start)
                 if cut is not None:
@@ -295,14 +324,14 @@ class Extractor:
                         outer.end = cut
                         while outer.end > outer.start and text[outer.end - 1] in " ,;":
                             outer.end -= 1
-                        outer.text = text[outer.start:outer.end]
+                        outer.text = text[outer.start : outer.end]
             claimed.append(region)
             claimed.append((speaker.start, speaker.end) if speaker else (c_start, c_end))
             out.append((statement, speaker))
         return out
 
     def _coordinated(self, article, s_start, s_end, conj_start, c_start, c_end, sent_quotes, out):
-        """"X condemned A and said B": B is a second statement by X."""
+        """ "X condemned A and said B": B is a second statement by X."""
         text = article.text
         prior = [(st, sp) for st, sp in out if st.start <= conj_start and st.speaker]
         if prior:
@@ -311,30 +340,38 @@ class Extractor:
                 first.end = conj_start
                 while first.end > first.start and text[first.end - 1] in " ,;":
                     first.end -= 1
-                first.text = text[first.start:first.end]
+                first.text = text[first.start : first.end]
         else:
             begin = self._sentence_start(text, s_start, conj_start)
             speaker = self.speaker_after(text, begin, conj_start)
             if speaker is None or speaker.start != begin:
                 return None
         cue = text[c_start:c_end]
-        made = self._make(article, (self._content_start(text, c_end, s_end, cue), s_end), speaker, cue,
-                          sent_quotes, False)
+        made = self._make(
+            article, (self._content_start(text, c_end, s_end, cue), s_end), speaker, cue, sent_quotes, False
+        )
         if made is None:
             return None
         statement, _, region = made
         if speaker is not None and prior:
             statement.speaker, statement.speaker_start, statement.speaker_end = (
-                prior[-1][0].speaker, prior[-1][0].speaker_start, prior[-1][0].speaker_end)
+                prior[-1][0].speaker,
+                prior[-1][0].speaker_start,
+                prior[-1][0].speaker_end,
+            )
         return made
 
     def _own_clause(self, text: str, s_start: int, c_start: int) -> bool:
         """Whether the cue opens a new clause with its own subject ("..., after X said")."""
-        pre = text[max(s_start, c_start - 160):c_start]
-        return bool(re.search(r"(?:,\s*(?:after|while|as|and|but|whereas)?|;|\b(?:that|which|who))\s+[^,;]{2,120}$", pre))
+        pre = text[max(s_start, c_start - 160) : c_start]
+        return bool(
+            re.search(
+                r"(?:,\s*(?:after|while|as|and|but|whereas)?|;|\b(?:that|which|who))\s+[^,;]{2,120}$", pre
+            )
+        )
 
     def _boundary_before(self, text: str, pos: int) -> int | None:
-        m = re.search(r"(,\s*(?:after|while|as|and|but|whereas)?|;)\s*$", text[max(0, pos - 20):pos])
+        m = re.search(r"(,\s*(?:after|while|as|and|but|whereas)?|;)\s*$", text[max(0, pos - 20) : pos])
         return pos - len(m.group()) if m else None
 
     def _attribute(self, article, s_start, s_end, c_start, c_end, kind, sent_quotes, previous):
@@ -356,10 +393,14 @@ class Extractor:
         speaker = self.speaker_before(text, s_start, c_start)
         content_start = self._content_start(text, c_end, s_end, cue)
         if speaker is not None:
-            gap = text[s_start:speaker.start].rstrip()
+            gap = text[s_start : speaker.start].rstrip()
             if gap.endswith(("s'", "s’")) and not any(q.close == s_start + len(gap) for q in sent_quotes):
                 gap = gap[:-1] + "s"  # "The rebels' Military Operations Command": an apostrophe
-            if gap and gap[-1] in "," + _QUOTE_CLOSE + "”»" and self._content_before(text, gap, c_end, content_start, s_end):
+            if (
+                gap
+                and gap[-1] in "," + _QUOTE_CLOSE + "”»"
+                and self._content_before(text, gap, c_end, content_start, s_end)
+            ):
                 region = (s_start, s_start + len(gap.rstrip(",").rstrip()))
                 statement = self._make(article, region, speaker, cue, sent_quotes, kind == "verb-quote")
                 if statement:
@@ -372,7 +413,7 @@ class Extractor:
             speaker = self.speaker_after(text, c_end, s_end)  # inverted: "X," said the minister
             if speaker is None:
                 return None
-            after = text[speaker.end:s_end]
+            after = text[speaker.end : s_end]
             rest = after.strip(" .,;!?…").lower().split()
             relative = re.match(r"\s*,\s*(?:who|whose|which)\b", after)
             if rest and not relative and (len(rest) > 12 or rest[0] in _FINITE):
@@ -386,37 +427,50 @@ class Extractor:
     def _content_before(self, text, gap: str, c_end: int, content_start: int, s_end: int) -> bool:
         """Whether "..., SPEAKER said ..." reports what came before the speaker."""
         rest = text[content_start:s_end].strip(" .,;:!?…")
-        introduced = content_start > c_end and re.search(r"(?:\bthat|[:\"“«‘])\s*$", text[c_end:content_start])
+        introduced = content_start > c_end and re.search(
+            r"(?:\bthat|[:\"“«‘])\s*$", text[c_end:content_start]
+        )
         if gap[-1] in _QUOTE_CLOSE + "”»" and not introduced:
             return True  # '"X," the minister said(, "Y")': the quote before is the content
         if introduced or (rest and rest[0] in _QUOTE_OPEN + "“«‘"):
             return False
-        if re.match(r"\s*(?:(?:in|on|at|to|during|after|before|while|when|late|early)\b[^,.;\"“«]{0,60}|\w+day)?\s*,",
-                    text[c_end:s_end]):
+        if re.match(
+            r"\s*(?:(?:in|on|at|to|during|after|before|while|when|late|early)\b[^,.;\"“«]{0,60}|\w+day)?\s*,",
+            text[c_end:s_end],
+        ):
             return True  # "..., the Pentagon said(, in a statement on Sunday), four days after ..."
         if gap[-1] != ",":
             return True
         if self._looks_like_mention(gap.rstrip(",")):
             return False  # "The SDF, Washington's main partner, welcomed ...": an apposition
         words = gap.rstrip(",").split()
-        intro = (words and words[0].strip(",") in self.lex.openers and "," not in gap.rstrip(",") and len(words) <= 8
-                 and not any(w.lower() in self.lex.subject_stops for w in words[1:]))
+        intro = (
+            words
+            and words[0].strip(",") in self.lex.openers
+            and "," not in gap.rstrip(",")
+            and len(words) <= 8
+            and not any(w.lower() in self.lex.subject_stops for w in words[1:])
+        )
         if len(words) <= 2 or intro:
             return False
-        told = text[c_end - 4:c_end].lower() == "told"
+        told = text[c_end - 4 : c_end].lower() == "told"
         return told or len(rest.split()) <= 6
 
     def _looks_like_mention(self, phrase: str) -> bool:
         words = phrase.split()
         lows = [w.lower().strip("(),") for w in words]
-        if not words or len(words) > 10 or any(w in self.lex.subject_stops or w in self.lex.cues for w in lows):
+        if (
+            not words
+            or len(words) > 10
+            or any(w in self.lex.subject_stops or w in self.lex.cues for w in lows)
+        ):
             return False
         if words[0] in self.lex.openers or re.search(r"[\"“”«»]", phrase):
             return False
         return self._has_head(words) and (_is_cap(words[0]) or lows[0] in ("the", "a", "an"))
 
     def _gerund_opener(self, article, s_start, s_end, c_start, c_end, sent_quotes):
-        """"After saying X, HTS announced Y": the speaker follows the opening clause."""
+        """ "After saying X, HTS announced Y": the speaker follows the opening clause."""
         text = article.text
         comma = text.find(",", c_end, s_end)
         if comma < 0:
@@ -424,8 +478,14 @@ class Extractor:
         speaker = self.speaker_after(text, comma + 1, s_end)
         if speaker is None:
             return None
-        return self._make(article, (self._content_start(text, c_end, comma, ""), comma), speaker,
-                          text[c_start:c_end], sent_quotes, False)
+        return self._make(
+            article,
+            (self._content_start(text, c_end, comma, ""), comma),
+            speaker,
+            text[c_start:c_end],
+            sent_quotes,
+            False,
+        )
 
     def _content_start(self, text: str, pos: int, hi: int, cue: str) -> int:
         rest = text[pos:hi]
@@ -446,8 +506,7 @@ class Extractor:
         that = re.match(r"[^,;:\"“«]{0,60}?\bthat\b", low)
         if that and len(that.group().split()) <= 9:
             return pos + that.end()
-        m = re.match(r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:%s)|"
-                     r"in an? [\w-]+ (?:interview|post|message|statement))?\s*[,:]?\s*" % "|".join(_TIME_WORDS), low)
+        m = _CONTENT_LEAD.match(low)
         return pos + (m.end() if m else 0)
 
     def _make(self, article, region, speaker, cue, sent_quotes, quote_only):
@@ -462,7 +521,7 @@ class Extractor:
         inner = [q for q in sent_quotes if start <= q.open and q.close <= end + 1]
         if quote_only and not inner:
             return None
-        if speaker is not None and self._is_agency(article, text[speaker.start:speaker.end]):
+        if speaker is not None and self._is_agency(article, text[speaker.start : speaker.end]):
             return None
         if len(inner) == 1 and inner[0].open <= start and inner[0].close >= end:
             q = inner[0]
@@ -473,13 +532,22 @@ class Extractor:
             words = text[start:end]
         if not inner and len(words.split()) < 2:
             return None
-        return Statement(
-            doc_id=article.doc_id, start=start, end=end, text=words, kind=kind,
-            speaker=text[speaker.start:speaker.end] if speaker else None,
-            speaker_start=speaker.start if speaker else None,
-            speaker_end=speaker.end if speaker else None,
-            cue=cue, metadata=article.metadata(),
-        ), speaker, (start, end)
+        return (
+            Statement(
+                doc_id=article.doc_id,
+                start=start,
+                end=end,
+                text=words,
+                kind=kind,
+                speaker=text[speaker.start : speaker.end] if speaker else None,
+                speaker_start=speaker.start if speaker else None,
+                speaker_end=speaker.end if speaker else None,
+                cue=cue,
+                metadata=article.metadata(),
+            ),
+            speaker,
+            (start, end),
+        )
 
     def _join_interrupted(self, article, made, speaker, after, s_end, sent_quotes):
         statement, speaker, region = made
@@ -489,10 +557,10 @@ class Extractor:
         nxt = next((q for q in sent_quotes if q.open >= after), None)
         if nxt is None:
             return made
-        between = text[after:nxt.open]
+        between = text[after : nxt.open]
         if not re.fullmatch(r"[^.!?\"“”«»]{0,60}?[,:]\s*", between):
             return made
-        tail = text[nxt.close:s_end].strip()
+        tail = text[nxt.close : s_end].strip()
         if tail and not re.fullmatch(r"[.!?…,]*", tail):
             return made
         statement.end = nxt.end
@@ -504,7 +572,7 @@ class Extractor:
         lead = _DATELINE.match(text, s_start, end)
         begin = lead.end() if lead else s_start
         intro = re.match(r"[A-Z]\w*(?: [^,]{0,40})?,\s*", text[begin:end])
-        if intro and text[begin:begin + intro.end()].split()[0] in self.lex.openers:
+        if intro and text[begin : begin + intro.end()].split()[0] in self.lex.openers:
             begin += intro.end()
         return begin
 
@@ -519,24 +587,30 @@ class Extractor:
             sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
             if sent is None:
                 continue
-            dash = re.match(r"[\s,.]*(?:—|–|--| - )\s*", text[q.close:sent[1]])
+            dash = re.match(r"[\s,.]*(?:—|–|--| - )\s*", text[q.close : sent[1]])
             speaker, cue = None, None
             if dash:
                 speaker = self.speaker_after(text, q.close + dash.end(), sent[1])
                 cue = dash.group().strip(" ,.")
-            elif text[:q.open].rstrip().endswith(":"):
+            elif text[: q.open].rstrip().endswith(":"):
                 begin = self._sentence_start(text, sent[0], q.open)
                 speaker = self.speaker_after(text, begin, q.open)
                 if speaker is not None and speaker.start != begin:
                     speaker = None
                 cue = ":"
-            if speaker is None or self._is_agency(article, text[speaker.start:speaker.end]):
+            if speaker is None or self._is_agency(article, text[speaker.start : speaker.end]):
                 continue
             statement = Statement(
-                doc_id=article.doc_id, start=q.start, end=q.end,
-                text=" ".join(text[a:b].strip() for a, b in q.parts), kind="direct",
-                speaker=text[speaker.start:speaker.end], speaker_start=speaker.start, speaker_end=speaker.end,
-                cue=cue, metadata=article.metadata(),
+                doc_id=article.doc_id,
+                start=q.start,
+                end=q.end,
+                text=" ".join(text[a:b].strip() for a, b in q.parts),
+                kind="direct",
+                speaker=text[speaker.start : speaker.end],
+                speaker_start=speaker.start,
+                speaker_end=speaker.end,
+                cue=cue,
+                metadata=article.metadata(),
             )
             out.append((statement, speaker))
         return out
@@ -552,20 +626,33 @@ class Extractor:
             line_start = text.rfind("\n", 0, q.open) + 1
             line_end = text.find("\n", q.end)
             line_end = len(text) if line_end < 0 else line_end
-            whole_line = not text[line_start:q.open].strip() and not text[q.close:line_end].strip(" .,!?…\t")
+            whole_line = not text[line_start : q.open].strip() and not text[q.close : line_end].strip(
+                " .,!?…\t"
+            )
             sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
-            whole_sentence = sent is not None and not text[sent[0]:q.open].strip() and not text[
-                q.close:sent[1]].strip(" .,!?…\t")
-            if not whole_line and not (whole_sentence and text.rfind("\n", 0, q.open) < max(
-                    (st.end for st, _ in found + out if st.end <= q.start), default=-1)):
+            whole_sentence = (
+                sent is not None
+                and not text[sent[0] : q.open].strip()
+                and not text[q.close : sent[1]].strip(" .,!?…\t")
+            )
+            if not whole_line and not (
+                whole_sentence
+                and text.rfind("\n", 0, q.open)
+                < max((st.end for st, _ in found + out if st.end <= q.start), default=-1)
+            ):
                 continue
             prior = [item for item in found + out if item[0].end <= q.start]
             if not prior:
                 continue
             last, speaker = max(prior, key=lambda item: item[0].end)
-            between = text[last.end:q.open]
-            if (not whole_line and last.kind == "direct" and "\n" not in between and len(between) <= 120
-                    and not re.search(r"[\"“”«»]\s*\w", between[1:])):
+            between = text[last.end : q.open]
+            if (
+                not whole_line
+                and last.kind == "direct"
+                and "\n" not in between
+                and len(between) <= 120
+                and not re.search(r"[\"“”«»]\s*\w", between[1:])
+            ):
                 last.end = q.end  # '"X," he said. "Y."': one statement, as annotators mark it
                 last.text = f"{last.text} {' '.join(text[a:b].strip() for a, b in q.parts)}"
                 covered.append((last.start, last.end))
@@ -573,10 +660,16 @@ class Extractor:
             if text.count("\n\n", last.end, q.open) > 2 or text.count("\n", last.end, q.open) > 4:
                 continue
             statement = Statement(
-                doc_id=article.doc_id, start=q.start, end=q.end,
-                text=" ".join(text[a:b].strip() for a, b in q.parts), kind="direct",
-                speaker=last.speaker, speaker_start=last.speaker_start, speaker_end=last.speaker_end,
-                cue=None, metadata=article.metadata(),
+                doc_id=article.doc_id,
+                start=q.start,
+                end=q.end,
+                text=" ".join(text[a:b].strip() for a, b in q.parts),
+                kind="direct",
+                speaker=last.speaker,
+                speaker_start=last.speaker_start,
+                speaker_end=last.speaker_end,
+                cue=None,
+                metadata=article.metadata(),
             )
             out.append((statement, speaker))
         return out
@@ -594,13 +687,13 @@ class Extractor:
             dateline = _DATELINE.match(text, a, b)
             a, b = (dateline.end() if dateline else a), min(b, pos)
             for m in _NAME.finditer(text, a, b):
-                if inside(quotes, starts, m.start()) or text[max(0, m.start() - 1):m.start()] == "(":
+                if inside(quotes, starts, m.start()) or text[max(0, m.start() - 1) : m.start()] == "(":
                     continue
                 mention = self.speaker_before(text, a, m.end())
                 if mention is None:
                     continue
-                words = text[mention.start:mention.end].lower().replace(",", " ").split()
-                if self._speaker_kind(text[mention.start:mention.end]) != "person":
+                words = text[mention.start : mention.end].lower().replace(",", " ").split()
+                if self._speaker_kind(text[mention.start : mention.end]) != "person":
                     continue
                 if any(self.lex.genders.get(w, pronoun) != pronoun for w in words if w in self.lex.genders):
                     continue  # "he" is not "spokeswoman Maria Zakharova"
@@ -620,18 +713,29 @@ class Extractor:
                 want = self.lex.pronouns[low]
                 named = (
                     self._person_mention(text, spans, quotes, starts, st.speaker_start, low)
-                    if want == "person" else None
+                    if want == "person"
+                    else None
                 )
                 if named is not None:
-                    st.speaker, st.speaker_start, st.speaker_end = text[named.start:named.end], named.start, named.end
+                    st.speaker, st.speaker_start, st.speaker_end = (
+                        text[named.start : named.end],
+                        named.start,
+                        named.end,
+                    )
                     seen.append(st)
                     continue
                 for prev in reversed(seen):
-                    if self._speaker_kind(prev.speaker or "") == want and prev.speaker.lower() not in self.lex.pronouns:
+                    if (
+                        self._speaker_kind(prev.speaker or "") == want
+                        and prev.speaker.lower() not in self.lex.pronouns
+                    ):
                         target = prev
                         break
-            elif words and words[0] == "the" and 1 < len(words) <= 3 and not any(
-                _is_cap(w) for w in mention.split()[1:]
+            elif (
+                words
+                and words[0] == "the"
+                and 1 < len(words) <= 3
+                and not any(_is_cap(w) for w in mention.split()[1:])
             ):
                 head = words[-1]
                 for prev in reversed(seen):
@@ -640,7 +744,9 @@ class Extractor:
                         break
             if target is not None:
                 st.speaker, st.speaker_start, st.speaker_end = (
-                    target.speaker, target.speaker_start, target.speaker_end,
+                    target.speaker,
+                    target.speaker_start,
+                    target.speaker_end,
                 )
             seen.append(st)
         return statements

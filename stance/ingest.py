@@ -52,7 +52,7 @@ def normalise_date(value) -> str | None:
 def decode(data: bytes, origin: str) -> str | ReadError:
     """UTF-8 (or UTF-16/UTF-8 with a BOM) text, or why the bytes are not text."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -64,7 +64,9 @@ def decode(data: bytes, origin: str) -> str | ReadError:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return ReadError(f"{origin}:{line}", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+        return ReadError(
+            f"{origin}:{line}", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        )
 
 
 def _check_text(text: str, origin: str, max_chars: int) -> ReadError | None:
@@ -119,8 +121,11 @@ def _read_html(path: Path, html: str, max_chars: int) -> Iterator[Article | Read
         yield ReadError(str(path), "no article text found in the HTML")
         return
     fields = {
-        "doc_id": path.stem, "text": text, "title": getattr(doc, "title", None),
-        "date": getattr(doc, "date", None), "source": getattr(doc, "sitename", None),
+        "doc_id": path.stem,
+        "text": text,
+        "title": getattr(doc, "title", None),
+        "date": getattr(doc, "date", None),
+        "source": getattr(doc, "sitename", None),
         "url": getattr(doc, "url", None),
     }
     yield _make(fields, str(path), max_chars)
@@ -168,12 +173,16 @@ def read_file(path: Path, *, max_chars: int = MAX_CHARS) -> Iterator[Article | R
     """Articles (or errors) from one file, by its suffix."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        yield ReadError(str(path), f"unsupported file type {suffix or '(none)'} (use {', '.join(sorted(SUFFIXES))})")
+        yield ReadError(
+            str(path), f"unsupported file type {suffix or '(none)'} (use {', '.join(sorted(SUFFIXES))})"
+        )
         return
     try:
         size = path.stat().st_size
         if suffix not in TABLE_SUFFIXES and size > 4 * max_chars + 1024:
-            yield ReadError(str(path), f"file is {size:,} bytes, over the article limit of {max_chars:,} characters")
+            yield ReadError(
+                str(path), f"file is {size:,} bytes, over the article limit of {max_chars:,} characters"
+            )
             return
         data = path.read_bytes()
     except OSError as exc:
@@ -207,7 +216,9 @@ def _expand(inputs: Iterable[str | Path]) -> Iterator[Path | ReadError]:
             yield ReadError(str(path), "no such file or directory")
 
 
-def read_articles(inputs: Iterable[str | Path], *, max_chars: int = MAX_CHARS) -> Iterator[Article | ReadError]:
+def read_articles(
+    inputs: Iterable[str | Path], *, max_chars: int = MAX_CHARS
+) -> Iterator[Article | ReadError]:
     """Stream articles from files and folders (recursed); bad inputs come as ``ReadError``.
 
     A doc_id seen before is reported as an error for the later article.
@@ -221,7 +232,9 @@ def read_articles(inputs: Iterable[str | Path], *, max_chars: int = MAX_CHARS) -
             if isinstance(item, Article):
                 first = seen.get(item.doc_id)
                 if first is not None:
-                    yield ReadError(item.origin or str(path), f"duplicate doc_id {item.doc_id!r} (first at {first})")
+                    yield ReadError(
+                        item.origin or str(path), f"duplicate doc_id {item.doc_id!r} (first at {first})"
+                    )
                     continue
                 seen[item.doc_id] = item.origin or str(path)
             yield item

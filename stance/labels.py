@@ -93,7 +93,7 @@ def _from_label_studio(path: Path, problems: list[str]) -> list[tuple[str, dict]
             if name == "actor":
                 record["actor"] = choices[0]
             elif name.startswith("stance_"):
-                record["stance"][name[len("stance_"):]] = choices[0]
+                record["stance"][name[len("stance_") :]] = choices[0]
         out.append((where, record))
     return out
 
@@ -163,8 +163,10 @@ def read_labels(paths, *, actors=None, targets=None) -> LabelSet:
         if article is not None:
             text = article.get("text", "")
             if r["end"] > len(text):
-                problems.append(f"{where}: span {r['start']}-{r['end']} is beyond the article's end ({len(text)})")
-            elif not _span_matches(text[r["start"]:r["end"]], r["text"], r.get("kind")):
+                problems.append(
+                    f"{where}: span {r['start']}-{r['end']} is beyond the article's end ({len(text)})"
+                )
+            elif not _span_matches(text[r["start"] : r["end"]], r["text"], r.get("kind")):
                 problems.append(f"{where}: span {r['start']}-{r['end']} does not match its text")
         key = (str(r["doc_id"]), r["start"], r["end"])
         if key in seen:

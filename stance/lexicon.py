@@ -53,6 +53,6 @@ def load_lexicon() -> Lexicon:
         invertible=frozenset(_lines("invertible.txt")),
         genders=dict(line.split("\t") for line in _lines("genders.tsv")),
         parentheticals=re.compile(
-            r",\s*(?:%s),\s*$" % "|".join(_lines("parentheticals.txt")), re.IGNORECASE
+            r",\s*(?:" + "|".join(_lines("parentheticals.txt")) + r"),\s*$", re.IGNORECASE
         ),
     )

@@ -86,13 +86,16 @@ class _Progress:
 
     def commit(self, done: int, rows_bytes: int, errors_bytes: int) -> None:
         with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"done": done, "rows_bytes": rows_bytes, "errors_bytes": errors_bytes}) + "\n")
+            fh.write(
+                json.dumps({"done": done, "rows_bytes": rows_bytes, "errors_bytes": errors_bytes}) + "\n"
+            )
             fh.flush()
             os.fsync(fh.fileno())
 
 
-def score_to_file(pipeline, units, out: str | Path, *, inputs_key: list[str], total: int | None = None,
-                  progress=None) -> Summary:
+def score_to_file(
+    pipeline, units, out: str | Path, *, inputs_key: list[str], total: int | None = None, progress=None
+) -> Summary:
     """Score ``units`` (from ``read_articles``) into ``out``; resumable. Returns a summary."""
     out = Path(out)
     fmt = FORMATS.get(out.suffix.lower())
@@ -103,8 +106,13 @@ def score_to_file(pipeline, units, out: str | Path, *, inputs_key: list[str], to
     if not os.access(out.parent, os.W_OK):
         raise OutputError(f"{out.parent}: not writable")
     clf = pipeline.classifier
-    header = {"inputs": inputs_key, "model_hash": clf.hash, "precision": clf.precision,
-              "actor_policy": pipeline.actor_policy, "format": 1}
+    header = {
+        "inputs": inputs_key,
+        "model_hash": clf.hash,
+        "precision": clf.precision,
+        "actor_policy": pipeline.actor_policy,
+        "format": 1,
+    }
     partial, errors_partial = Path(f"{out}.partial"), Path(f"{out}.errors.partial")
     journal = _Progress(Path(f"{out}.progress"), header)
     done, rows_bytes, errors_bytes = journal.resume_point()
@@ -161,8 +169,10 @@ def score_to_file(pipeline, units, out: str | Path, *, inputs_key: list[str], to
                     pending = 0
             _commit(journal, index, rows_fh, errors_fh)
         except OSError as exc:
-            raise OutputError(f"{out}: cannot write: {exc.strerror or exc} (finished rows are kept in "
-                              f"{partial}; run the same command again to resume)") from exc
+            raise OutputError(
+                f"{out}: cannot write: {exc.strerror or exc} (finished rows are kept in "
+                f"{partial}; run the same command again to resume)"
+            ) from exc
     _finish(partial, out, fmt, pipeline.classifier.targets)
     errors_out = errors_path(out)
     os.replace(errors_partial, errors_out)
@@ -232,8 +242,14 @@ def arrow_schema(targets: list[str]):
     """The stable Parquet/CSV schema of a results table."""
     import pyarrow as pa
 
-    types = {"start": pa.int64(), "end": pa.int64(), "speaker_start": pa.int64(), "speaker_end": pa.int64(),
-             "actor_prob": pa.float64(), "schema_version": pa.int64()}
+    types = {
+        "start": pa.int64(),
+        "end": pa.int64(),
+        "speaker_start": pa.int64(),
+        "speaker_end": pa.int64(),
+        "actor_prob": pa.float64(),
+        "schema_version": pa.int64(),
+    }
     for target in targets:
         for label in ("favor", "against", "none"):
             types[f"p_{target}_{label}"] = pa.float64()

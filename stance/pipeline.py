@@ -35,8 +35,15 @@ class Pipeline:
     >>> rows = pipe.score_text("Lavrov said the rebels were terrorists.", date="2024-12-07")
     """
 
-    def __init__(self, classifier, *, actors: ActorTable | None = None, extractor: Extractor | None = None,
-                 actor_policy: str = "combined", batch_statements: int = 512):
+    def __init__(
+        self,
+        classifier,
+        *,
+        actors: ActorTable | None = None,
+        extractor: Extractor | None = None,
+        actor_policy: str = "combined",
+        batch_statements: int = 512,
+    ):
         if actor_policy not in ACTOR_POLICIES:
             raise ValueError(f"actor_policy must be one of {', '.join(ACTOR_POLICIES)}")
         self.classifier = classifier
@@ -46,9 +53,16 @@ class Pipeline:
         self.batch_statements = batch_statements
 
     @classmethod
-    def load(cls, model: str | Path | None = None, *, actors: Iterable[str | Path] = (),
-             replace_actors: bool = False, precision: str = "auto", allow_pickle: bool = False,
-             actor_policy: str = "combined") -> Pipeline:
+    def load(
+        cls,
+        model: str | Path | None = None,
+        *,
+        actors: Iterable[str | Path] = (),
+        replace_actors: bool = False,
+        precision: str = "auto",
+        allow_pickle: bool = False,
+        actor_policy: str = "combined",
+    ) -> Pipeline:
         """A pipeline with the model folder ``model`` (default: the bundled model)."""
         from .classify import Classifier
 
@@ -57,7 +71,9 @@ class Pipeline:
         return cls(classifier, actors=table, actor_policy=actor_policy)
 
     # -- scoring ----------------------------------------------------------------
-    def score_units(self, units: Iterable[Article | ReadError]) -> Iterator[tuple[Article | ReadError, object]]:
+    def score_units(
+        self, units: Iterable[Article | ReadError]
+    ) -> Iterator[tuple[Article | ReadError, object]]:
         """For each input unit, in order: (article, rows) or (unit, error message).
 
         Statements of several articles are classified together in length-sorted
@@ -89,10 +105,20 @@ class Pipeline:
             if isinstance(result, list):
                 yield from result
 
-    def score_text(self, text: str, *, doc_id: str = "text", title: str | None = None, date: str | None = None,
-                   source: str | None = None, url: str | None = None) -> list[dict]:
+    def score_text(
+        self,
+        text: str,
+        *,
+        doc_id: str = "text",
+        title: str | None = None,
+        date: str | None = None,
+        source: str | None = None,
+        url: str | None = None,
+    ) -> list[dict]:
         """Rows for one article given as a string."""
-        return list(self.score([Article(doc_id=doc_id, text=text, title=title, date=date, source=source, url=url)]))
+        return list(
+            self.score([Article(doc_id=doc_id, text=text, title=title, date=date, source=source, url=url)])
+        )
 
     @staticmethod
     def to_dataframe(rows: Iterable[dict]):
@@ -139,8 +165,9 @@ class Pipeline:
             row[f"p_{target}_favor"] = _round(favor)
             row[f"p_{target}_against"] = _round(against)
             row[f"p_{target}_none"] = _round(none)
-        row.update(model_name=clf.name, model_version=clf.version, model_hash=clf.hash,
-                   schema_version=SCHEMA_VERSION)
+        row.update(
+            model_name=clf.name, model_version=clf.version, model_hash=clf.hash, schema_version=SCHEMA_VERSION
+        )
         return row
 
 

@@ -56,7 +56,7 @@ def _next_line_reopens(text: str, newline: int, family: str) -> int | None:
         j += 1
     if j < n and text[j] == family and (family in "“«‘" or _opens(text, j)):
         return j
-    if j < n and family in "\"“" and text[j] in "\"“":
+    if j < n and family in '"“' and text[j] in '"“':
         return j
     return None
 
@@ -89,11 +89,7 @@ def find_quotes(text: str) -> list[Quote]:
             elif ch in "‘'" and _opens(text, i) and i + 1 < len(text) and text[i + 1].isalnum():
                 family, q_open, q_start, parts = ch, i, i + 1, []
             continue
-        closes = (
-            ch == _CLOSERS[family]
-            or (family in "\"“" and ch in "\"”")
-            or (family == "'" and ch == "’")
-        )
+        closes = ch == _CLOSERS[family] or (family in '"“' and ch in '"”') or (family == "'" and ch == "’")
         if not closes:
             continue  # a nested or foreign mark inside the quotation
         if family in "‘'" and not _closes(text, i):

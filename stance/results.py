@@ -19,8 +19,15 @@ from pathlib import Path
 
 SCHEMA_VERSION = 1
 STATEMENT_COLUMNS = (
-    "doc_id", "start", "end", "text", "kind",
-    "speaker", "speaker_start", "speaker_end", "cue",
+    "doc_id",
+    "start",
+    "end",
+    "text",
+    "kind",
+    "speaker",
+    "speaker_start",
+    "speaker_end",
+    "cue",
 )
 ARTICLE_COLUMNS = ("title", "date", "source", "url")
 ACTOR_COLUMNS = ("actor", "actor_prob", "actor_reason", "actor_source")
@@ -44,7 +51,7 @@ def result_columns(targets) -> list[str]:
 
 def targets_of(columns) -> list[str]:
     """The stance targets present in a results table, in column order."""
-    return [c[len("stance_"):] for c in columns if c.startswith("stance_")]
+    return [c[len("stance_") :] for c in columns if c.startswith("stance_")]
 
 
 def read_results(path: str | Path):
@@ -78,7 +85,8 @@ def read_results(path: str | Path):
     version = frame["schema_version"].iloc[0] if "schema_version" in frame.columns else None
     if version is not None and int(version) != SCHEMA_VERSION:
         raise ResultsError(
-            f"{path}: results schema version {version}, this stance reads {SCHEMA_VERSION}; re-run stance score"
+            f"{path}: results schema version {version}, this stance reads {SCHEMA_VERSION}; "
+            "re-run stance score"
         )
     if "stance" in frame.columns:
         frame = frame.drop(columns=["stance"])

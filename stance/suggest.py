@@ -60,12 +60,23 @@ def _record(row, targets) -> dict:
 
 def label_studio_task(record: dict, row, targets, model_version: str) -> dict:
     """A Label Studio task with the model's labels as a prediction."""
-    result = [{"from_name": "actor", "to_name": "text", "type": "choices", "value": {"choices": [record["actor"]]}}]
+    result = [
+        {"from_name": "actor", "to_name": "text", "type": "choices", "value": {"choices": [record["actor"]]}}
+    ]
     for t in targets:
-        result.append({"from_name": f"stance_{t}", "to_name": "text", "type": "choices",
-                       "value": {"choices": [record["stance"][t]]}})
+        result.append(
+            {
+                "from_name": f"stance_{t}",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": [record["stance"][t]]},
+            }
+        )
     score = float(min(row[f"p_{t}_{record['stance'][t]}"] for t in targets))
-    return {"data": record, "predictions": [{"model_version": model_version, "score": score, "result": result}]}
+    return {
+        "data": record,
+        "predictions": [{"model_version": model_version, "score": score, "result": result}],
+    }
 
 
 def suggest(results: str | Path, n: int, out: str | Path) -> tuple[Path, Path]:

