@@ -733,14 +733,17 @@ class Extractor:
                         break
             elif (
                 words
-                and words[0] == "the"
-                and 1 < len(words) <= 3
+                and (words[0] in ("the", "its", "their") or low.startswith(("one of the ", "another of the ")))
+                and 1 < len(words) <= 4
                 and not any(_is_cap(w) for w in mention.split()[1:])
             ):
-                head = words[-1]
+                head = words[-1].rstrip("s") if words[-1] != "press" else words[-1]
                 for prev in reversed(seen):
-                    if prev.speaker and head in prev.speaker.lower() and prev.speaker.lower() != low:
-                        target = prev
+                    prev_low = (prev.speaker or "").lower()
+                    if not prev_low or prev_low == low or prev_low in self.lex.pronouns:
+                        continue
+                    if head in prev_low or head in self.lex.documents:
+                        target = prev  # "the source" -> "a Syrian military source"; "the statement" -> its issuer
                         break
             if target is not None:
                 st.speaker, st.speaker_start, st.speaker_end = (

@@ -27,6 +27,7 @@ class Lexicon:
     parentheticals: re.Pattern
     invertible: frozenset[str]
     genders: dict[str, str]  # word -> the pronoun it agrees with (he/she)
+    documents: frozenset[str]  # "the statement said": the words stand for whoever issued them
 
 
 @cache
@@ -52,6 +53,7 @@ def load_lexicon() -> Lexicon:
         subject_stops=frozenset(_lines("subject_stops.txt")),
         invertible=frozenset(_lines("invertible.txt")),
         genders=dict(line.split("\t") for line in _lines("genders.tsv")),
+        documents=frozenset(_lines("documents.txt")),
         parentheticals=re.compile(
             r",\s*(?:" + "|".join(_lines("parentheticals.txt")) + r"),\s*$", re.IGNORECASE
         ),
