@@ -7,11 +7,14 @@ The public API; heavy parts (torch, plotly, dash) load only when first used::
     statements = stance.extract_statements(article)
     pipe = stance.Pipeline.load()           # extraction + actors + classifier
     rows = list(pipe.score(articles))
+    stance.train_model(stance.read_labels(["labels.jsonl"]), "models/mine")
 """
 
 from __future__ import annotations
 
 import importlib
+
+from .evaluate import evaluate  # eager (it is light): the name stays the function, not the module
 
 __version__ = "0.1.0"
 
@@ -25,18 +28,19 @@ _EXPORTS = {
     "extract_statements": "extract",
     "Extractor": "extract",
     "ActorTable": "actors",
-    "evaluate": "evaluate",
     "read_results": "results",
     "Pipeline": "pipeline",
-    "train": "train",
+    "read_labels": "labels",
+    "train_model": ("train", "train"),
     "write_report": "report",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "evaluate"])
 
 
 def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
+    target = _EXPORTS.get(name)
+    if target is None:
         raise AttributeError(f"module 'stance' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"stance.{module}"), name)
+    module, attr = target if isinstance(target, tuple) else (target, name)
+    return getattr(importlib.import_module(f"stance.{module}"), attr)
