@@ -57,15 +57,43 @@ def _model_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+@dataclass
+class _Setup:
+    """What every Ray actor needs, kept small: paths, and on a cluster one object of shipped files."""
+
+    info: _ModelInfo
+    actors: list[str]  # extra actors tables, as given to ``ActorTable.load``
+    shipped: list  # [] locally; on a cluster [ObjectRef of {"actors": ActorTable, "model": {name: bytes}}]
+    actor_policy: str = "combined"
+    batch_statements: int = 512
+    threads: int = 1
+
+    def actor_table(self):
+        import ray
+
+        from .actors import ActorTable
+
+        return ray.get(self.shipped[0])["actors"] if self.shipped else ActorTable.load(self.actors)
+
+    def model_folder(self) -> Path:
+        import ray
+
+        folder = self.info.folder
+        if (folder / "model.safetensors").exists() or not self.shipped:
+            return folder
+        folder = Path(tempfile.mkdtemp(prefix="stance-model-"))
+        for name, data in ray.get(self.shipped[0])["model"].items():
+            (folder / name).write_bytes(data)
+        return folder
+
+
 class _Count:
     """Ray UDF: the number of statements of each article, as the local engine counts them."""
 
-    def __init__(self, shared: list):
-        import ray
-
+    def __init__(self, setup: _Setup):
         from .pipeline import Pipeline
 
-        self.pipe = Pipeline(None, actors=ray.get(shared[0])["actors"])
+        self.pipe = Pipeline(None, actors=setup.actor_table())
 
     def __call__(self, batch: dict) -> dict:
         counts = []
@@ -84,25 +112,17 @@ class _Count:
 class _Score:
     """Ray UDF: loads the pipeline once per actor, scores one local-engine group per call."""
 
-    def __init__(self, info: _ModelInfo, shared: list, actor_policy: str, batch_statements: int, threads: int):
-        import ray
-
+    def __init__(self, setup: _Setup):
         from .classify import Classifier
         from .pipeline import Pipeline
 
-        shared = ray.get(shared[0])
-        folder = info.folder
-        if not (folder / "model.safetensors").exists():
-            if not shared["files"]:
-                raise RuntimeError(f"{folder}: no such model folder on this Ray node")
-            folder = Path(tempfile.mkdtemp(prefix="stance-model-"))
-            for name, data in shared["files"].items():
-                (folder / name).write_bytes(data)
-        clf = Classifier(folder, precision=info.precision, threads=threads)
+        info = setup.info
+        clf = Classifier(setup.model_folder(), precision=info.precision, threads=setup.threads)
         if (clf.hash, clf.precision) != (info.hash, info.precision):
-            raise RuntimeError(f"worker loaded model {clf.hash} ({clf.precision}), the driver has "
+            raise RuntimeError(f"a Ray worker loaded model {clf.hash} ({clf.precision}), the driver has "
                                f"{info.hash} ({info.precision}); give every node the same model folder")
-        self.pipe = Pipeline(clf, actors=shared["actors"], actor_policy=actor_policy, batch_statements=batch_statements)
+        self.pipe = Pipeline(clf, actors=setup.actor_table(), actor_policy=setup.actor_policy,
+                             batch_statements=setup.batch_statements)
 
     def __call__(self, batch: dict) -> dict:
         out = []
@@ -130,13 +150,11 @@ def _groups(seq: list[tuple[Article | ReadError, int]], limit: int):
 class RayEngine:
     """A pipeline look-alike for ``score_to_file`` whose ``score_units`` runs on Ray Data."""
 
-    def __init__(self, info: _ModelInfo, shared, *, actor_policy: str = "combined", batch_statements: int = 512,
-                 actors_count: int = 1, threads: int = 1, window: int = WINDOW):
-        self.classifier = info
-        self.shared = [shared]  # an ObjectRef of {"actors": ActorTable, "files": model files or None}
-        self.actor_policy = actor_policy
-        self.batch_statements = batch_statements
-        self.actors_count, self.threads, self.window = actors_count, threads, window
+    def __init__(self, setup: _Setup, *, actors_count: int = 1, window: int = WINDOW):
+        self.setup = setup
+        self.classifier = setup.info
+        self.actor_policy = setup.actor_policy
+        self.actors_count, self.window = actors_count, window
 
     def score_units(self, units: Iterable) -> Iterator[tuple[Article | ReadError, object]]:
         """For each unit, in input order: (article, rows) or (unit, error message)."""
@@ -145,7 +163,7 @@ class RayEngine:
         while window := list(islice(units, self.window)):
             counts = iter(self._count([u for u in window if isinstance(u, Article)]))
             seq = carry + [(u, next(counts) if isinstance(u, Article) else 0) for u in window]
-            groups, carry = _groups(seq, self.batch_statements)
+            groups, carry = _groups(seq, self.setup.batch_statements)
             yield from self._score(groups)
         if carry:
             yield from self._score([[u for u, _ in carry]])
@@ -158,8 +176,9 @@ class RayEngine:
         items = [{"i": i, "article": json.dumps(asdict(a), ensure_ascii=False)}
                  for i, a in enumerate(articles)]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.actors_count))
-        ds = ds.map_batches(_Count, fn_constructor_kwargs={"shared": self.shared}, batch_size=64,
-                            compute=ray.data.ActorPoolStrategy(size=self.actors_count), num_cpus=self.threads)
+        pool = ray.data.ActorPoolStrategy(size=self.actors_count)
+        ds = ds.map_batches(_Count, fn_constructor_args=(self.setup,), batch_size=64,
+                            num_cpus=self.setup.threads, compute=pool)
         counts = [0] * len(articles)
         for row in ds.iter_rows():
             counts[int(row["i"])] = int(row["n"])
@@ -175,9 +194,8 @@ class RayEngine:
         rows = iter(())
         if items:
             ds = ray.data.from_items(items, override_num_blocks=len(items))
-            kwargs = {"info": self.classifier, "shared": self.shared, "actor_policy": self.actor_policy, "batch_statements": self.batch_statements,
-                      "threads": self.threads}
-            ds = ds.map_batches(_Score, fn_constructor_kwargs=kwargs, batch_size=1, num_cpus=self.threads,
+            ds = ds.map_batches(_Score, fn_constructor_args=(self.setup,), batch_size=1,
+                                num_cpus=self.setup.threads,
                                 compute=ray.data.ActorPoolStrategy(size=min(self.actors_count, len(items))))
             rows = iter(ds.iter_rows())
         for g, group in enumerate(groups):
@@ -227,7 +245,8 @@ def score_with_ray(inputs: list[str | Path], out: str | Path, *, model: str | Pa
 
     inputs = [Path(p) for p in inputs]
     info = _model_info(Path(model or default_model_path()), precision, allow_pickle)
-    local = Pipeline(None, actors=ActorTable.load(list(actors)))
+    actors = [Path(p) for p in actors]
+    local = Pipeline(None, actors=ActorTable.load(actors))
     started = _start_ray(address, num_cpus)
     try:
         ctx = ray.data.DataContext.get_current()
@@ -236,10 +255,10 @@ def score_with_ray(inputs: list[str | Path], out: str | Path, *, model: str | Pa
         logging.getLogger("ray.data").setLevel(logging.WARNING)
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        shared = ray.put({"actors": local.actors, "files": _model_files(info.folder) if address else None})
-        engine = RayEngine(info, shared, actor_policy=local.actor_policy, batch_statements=local.batch_statements,
-                           actors_count=max(1, cpus // threads_per_actor), threads=threads_per_actor,
-                           window=window)
+        shipped = [ray.put({"actors": local.actors, "model": _model_files(info.folder)})] if address else []
+        setup = _Setup(info, [str(p) for p in actors], shipped, actor_policy=local.actor_policy,
+                       batch_statements=local.batch_statements, threads=threads_per_actor)
+        engine = RayEngine(setup, actors_count=max(1, cpus // threads_per_actor), window=window)
         key = sorted(str(p.resolve()) for p in inputs) + [f"max_chars={max_chars}"]
         return score_to_file(engine, read_articles(inputs, max_chars=max_chars), out, inputs_key=key)
     finally:

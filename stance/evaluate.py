@@ -65,7 +65,8 @@ def match(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
             overlap = min(g["end"], p["end"]) - max(g["start"], p["start"])
             shorter = min(g["end"] - g["start"], p["end"] - p["start"])
             if overlap > 0 and overlap >= 0.5 * shorter:
-                candidates.append((overlap / max(1, shorter), overlap, i, j))
+                union = max(g["end"], p["end"]) - min(g["start"], p["start"])
+                candidates.append((overlap / max(1, union), overlap, i, j))
     candidates.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     used_g, used_p, pairs = set(), set(), []
     for _, _, i, j in candidates:

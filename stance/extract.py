@@ -37,6 +37,7 @@ _TIME_WORDS = frozenset(
     "june july august september october november december week weekend month morning evening "
     "night".split()
 )
+_LEAD_WORDS = frozenset("on in at late early last this during after before while to via".split())
 _FINITE = frozenset(
     "is are was were has have had will would could should can may might must did does".split()
 )
@@ -504,7 +505,8 @@ class Extractor:
             if agency and agency.group().strip().lower() in self.lex.agencies:
                 return pos + agency.end()
         that = re.match(r"[^,;:\"“«]{0,60}?\bthat\b", low)
-        if that and len(that.group().split()) <= 9:
+        skipped = that.group().split()[:-1] if that else []
+        if that and (not skipped or (len(skipped) <= 6 and skipped[0] in _LEAD_WORDS)):
             return pos + that.end()
         m = _CONTENT_LEAD.match(low)
         return pos + (m.end() if m else 0)
@@ -758,6 +760,8 @@ class Extractor:
         words = mention.split()
         caps = [w for w in words if _is_cap(w) and w.lower() not in self.lex.titles]
         institution = any(w.lower().strip(",") in self.lex.titles for w in words[-2:])
+        if words and words[0].lower() == "the" and not any(w.lower() in self.lex.titles for w in words):
+            return "group"  # "the Islamic State", "the Middle East": not a person
         return "person" if len(caps) >= 2 and not institution else "group"
 
 
