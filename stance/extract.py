@@ -55,6 +55,22 @@ _GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech a
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
+def _quote_statement(article: Article, q: Quote, speaker, speaker_start, speaker_end, cue) -> Statement:
+    """A direct statement made of one quotation (its parts joined by one space)."""
+    return Statement(
+        doc_id=article.doc_id,
+        start=q.start,
+        end=q.end,
+        kind="direct",
+        text=" ".join(article.text[a:b].strip() for a, b in q.parts),
+        speaker=speaker,
+        speaker_start=speaker_start,
+        speaker_end=speaker_end,
+        cue=cue,
+        metadata=article.metadata(),
+    )
+
+
 def cue_is_gerund(cue: str) -> bool:
     return cue.lower().endswith("ing")
 
@@ -602,17 +618,8 @@ class Extractor:
                 cue = ":"
             if speaker is None or self._is_agency(article, text[speaker.start : speaker.end]):
                 continue
-            statement = Statement(
-                doc_id=article.doc_id,
-                start=q.start,
-                end=q.end,
-                text=" ".join(text[a:b].strip() for a, b in q.parts),
-                kind="direct",
-                speaker=text[speaker.start : speaker.end],
-                speaker_start=speaker.start,
-                speaker_end=speaker.end,
-                cue=cue,
-                metadata=article.metadata(),
+            statement = _quote_statement(
+                article, q, text[speaker.start : speaker.end], speaker.start, speaker.end, cue
             )
             out.append((statement, speaker))
         return out
@@ -661,18 +668,7 @@ class Extractor:
                 continue
             if text.count("\n\n", last.end, q.open) > 2 or text.count("\n", last.end, q.open) > 4:
                 continue
-            statement = Statement(
-                doc_id=article.doc_id,
-                start=q.start,
-                end=q.end,
-                text=" ".join(text[a:b].strip() for a, b in q.parts),
-                kind="direct",
-                speaker=last.speaker,
-                speaker_start=last.speaker_start,
-                speaker_end=last.speaker_end,
-                cue=None,
-                metadata=article.metadata(),
-            )
+            statement = _quote_statement(article, q, last.speaker, last.speaker_start, last.speaker_end, None)
             out.append((statement, speaker))
         return out
 
@@ -735,7 +731,9 @@ class Extractor:
                         break
             elif (
                 words
-                and (words[0] in ("the", "its", "their") or low.startswith(("one of the ", "another of the ")))
+                and (
+                    words[0] in ("the", "its", "their") or low.startswith(("one of the ", "another of the "))
+                )
                 and 1 < len(words) <= 4
                 and not any(_is_cap(w) for w in mention.split()[1:])
             ):
@@ -745,7 +743,9 @@ class Extractor:
                     if not prev_low or prev_low == low or prev_low in self.lex.pronouns:
                         continue
                     if head in prev_low or head in self.lex.documents:
-                        target = prev  # "the source" -> "a Syrian military source"; "the statement" -> its issuer
+                        target = (
+                            prev  # "the source" -> "a Syrian military source"; "the statement" -> its issuer
+                        )
                         break
             if target is not None:
                 st.speaker, st.speaker_start, st.speaker_end = (
