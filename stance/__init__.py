@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-from .evaluate import evaluate  # eager (it is light): the name stays the function, not the module
+from .evaluate import evaluate as evaluate  # eager (light): the name stays the function, not the module
 
 __version__ = "0.1.0"
 

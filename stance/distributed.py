@@ -43,7 +43,7 @@ def _model_info(folder: Path, precision: str, allow_pickle: bool) -> _ModelInfo:
     from .classify import fast_path_allowed
     from .model import ModelError, check_folder, sha256
 
-    check_folder(folder, allow_pickle=allow_pickle)
+    folder = check_folder(folder, allow_pickle=allow_pickle).resolve()  # workers may run elsewhere
     if precision not in ("auto", "fp32", "int8"):
         raise ModelError(f"precision must be auto, fp32 or int8, not {precision!r}")
     if precision == "auto":
@@ -81,7 +81,8 @@ class _Setup:
         folder = self.info.folder
         if (folder / "model.safetensors").exists() or not self.shipped:
             return folder
-        folder = Path(tempfile.mkdtemp(prefix="stance-model-"))
+        folder = Path(tempfile.mkdtemp(prefix="stance-model-")) / folder.name  # keeps the model name
+        folder.mkdir()
         for name, data in ray.get(self.shipped[0])["model"].items():
             (folder / name).write_bytes(data)
         return folder
@@ -217,6 +218,7 @@ def _start_ray(address: str | None, num_cpus: int | None) -> bool:
 
     if ray.is_initialized():
         return False
+    address = address or os.environ.get("RAY_ADDRESS")  # set by `ray job submit`
     if address:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     else:
@@ -256,7 +258,7 @@ def score_with_ray(inputs: list[str | Path], out: str | Path, *, model: str | Pa
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         shipped = [ray.put({"actors": local.actors, "model": _model_files(info.folder)})] if address else []
-        setup = _Setup(info, [str(p) for p in actors], shipped, actor_policy=local.actor_policy,
+        setup = _Setup(info, [str(p.resolve()) for p in actors], shipped, actor_policy=local.actor_policy,
                        batch_statements=local.batch_statements, threads=threads_per_actor)
         engine = RayEngine(setup, actors_count=max(1, cpus // threads_per_actor), window=window)
         key = sorted(str(p.resolve()) for p in inputs) + [f"max_chars={max_chars}"]

@@ -186,6 +186,9 @@ def load_model(folder: str | Path, *, allow_pickle: bool = False, verify: bool =
     from transformers import AutoTokenizer
 
     folder = check_folder(folder, allow_pickle=allow_pickle, verify=verify)
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()  # a loading bar per model load is noise in batch logs
     try:
         model = StanceModel.from_pretrained(folder, use_safetensors=True, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(folder)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .actors import ActorTable, is_confident
+from .actors import UNMATCHED, ActorTable, is_confident
 from .extract import Extractor
 from .records import Article, ReadError, Statement
 from .results import SCHEMA_VERSION
@@ -87,7 +87,11 @@ class Pipeline:
                 continue
             try:
                 statements = self.extractor.extract(unit)
-                entries = [self.actors.resolve_statement(st, unit) for st in statements]
+                entries = []
+                for st in statements:
+                    entry, st.actor_reason = self.actors.resolve_statement(st, unit)
+                    st.actor = entry.actor if entry is not None else UNMATCHED
+                    entries.append(entry)
             except Exception as exc:  # a bug on one odd article must not stop the batch
                 pending.append((unit, f"extraction failed: {type(exc).__name__}: {exc}"))
                 continue
