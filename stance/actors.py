@@ -216,6 +216,9 @@ class ActorTable:
         """
         words = re.findall(r"[\w’'-]+", speaker)
         names = [w for w in words[1:] + words[:1] if w[:1].isupper() and len(w) > 2 and w.lower() != "the"]
+        named = self.best_entry(names[-1]) if names else None
+        if named is not None and named.kind == "place":
+            return None  # "a diplomat in Moscow": a place, not a name to look up
         if names:
             key, matches = names[-1], []
             matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before]))

@@ -254,13 +254,15 @@ def train(
 
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):
             score = (metrics or {}).get("eval_f_avg", -1.0)
-            if score > self.best:
+            if score >= self.best:  # a tie keeps the later, longer-trained weights
                 self.best, self.waited = score, 0
                 self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 self.waited += 1
                 control.should_training_stop = self.waited >= patience
 
+    if len(dev_ex) < 50:
+        patience = epochs  # a handful of dev statements is too noisy to stop on
     keep_best = _KeepBest()
     head_params = [p for n, p in model.named_parameters() if not n.startswith("bert.") and p.requires_grad]
     body_params = [p for n, p in model.named_parameters() if n.startswith("bert.") and p.requires_grad]
