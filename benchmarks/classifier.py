@@ -354,8 +354,8 @@ def section(m: dict) -> str:
         "(needs agreement ≥ 0.99 and loss ≤ 0.01).", "",
     ]
     lines += _retrain_lines(m.get("retrain"), targets) + _cost_lines(m.get("cost"))
-    lines += ["Rerun: `.venv/bin/python benchmarks/classifier.py` (about 5 minutes on 2 cores; "
-              "`--skip-retrain` leaves out step 5)", ""]
+    lines += ["Rerun: `.venv/bin/python benchmarks/classifier.py` (5–8 minutes measured on 2 shared cores; "
+              "`--skip-retrain` leaves out step 5; `--no-record` writes nothing)", ""]
     return "\n".join(lines)
 
 
