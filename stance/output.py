@@ -142,31 +142,27 @@ def score_to_file(
                     progress(0, 0, skipped=True)
 
         index = done
-        pending = 0
         try:
-            for unit, result in pipeline.score_units(skip_done()):
-                index += 1
-                if isinstance(result, list):
-                    summary.articles += 1
-                    summary.statements += len(result)
-                    rows_fh.write(b"".join(_line(r) for r in result))
-                    pending += len(result) + 1
-                    if progress is not None:
-                        progress(1, len(result))
-                else:
-                    origin = unit.origin if isinstance(unit, ReadError) else (unit.origin or unit.doc_id)
-                    summary.skipped += 1
-                    summary.reasons[str(result).split(" (")[0].split(":")[0]] += 1
-                    record = {"origin": origin, "reason": str(result)}
-                    if isinstance(unit, Article):
-                        record["doc_id"] = unit.doc_id
-                    errors_fh.write(_line(record))
-                    pending += 1
-                    if progress is not None:
-                        progress(0, 0, error=True)
-                if pending >= 200:
-                    _commit(journal, index, rows_fh, errors_fh)
-                    pending = 0
+            for batch in pipeline.score_batches(skip_done()):
+                for unit, result in batch:
+                    index += 1
+                    if isinstance(result, list):
+                        summary.articles += 1
+                        summary.statements += len(result)
+                        rows_fh.write(b"".join(_line(r) for r in result))
+                        if progress is not None:
+                            progress(1, len(result))
+                    else:
+                        origin = unit.origin if isinstance(unit, ReadError) else (unit.origin or unit.doc_id)
+                        summary.skipped += 1
+                        summary.reasons[str(result).split(" (")[0].split(":")[0]] += 1
+                        record = {"origin": origin, "reason": str(result)}
+                        if isinstance(unit, Article):
+                            record["doc_id"] = unit.doc_id
+                        errors_fh.write(_line(record))
+                        if progress is not None:
+                            progress(0, 0, error=True)
+                _commit(journal, index, rows_fh, errors_fh)  # at batch boundaries only: see score_batches
             _commit(journal, index, rows_fh, errors_fh)
         except OSError as exc:
             raise OutputError(

@@ -82,6 +82,18 @@ class Pipeline:
         Statements of several articles are classified together in length-sorted
         batches; one article that fails is reported and the others go on.
         """
+        for batch in self.score_batches(units):
+            yield from batch
+
+    def score_batches(
+        self, units: Iterable[Article | ReadError]
+    ) -> Iterator[list[tuple[Article | ReadError, object]]]:
+        """``score_units`` grouped by classification batch.
+
+        A batch closes once it holds ``batch_statements`` statements, so batches depend only on
+        the units from the previous batch boundary on: a run resumed at a boundary classifies
+        every statement with the same neighbours, hence the same numbers, as an uninterrupted run.
+        """
         pending: list[tuple[Article | ReadError, object]] = []
         n_statements = 0
         for unit in units:
@@ -101,10 +113,10 @@ class Pipeline:
             pending.append((unit, (statements, entries)))
             n_statements += len(statements)
             if n_statements >= self.batch_statements:
-                yield from self._classify(pending)
+                yield list(self._classify(pending))
                 pending, n_statements = [], 0
         if pending:
-            yield from self._classify(pending)
+            yield list(self._classify(pending))
 
     def score(self, articles: Iterable[Article]) -> Iterator[dict]:
         """Rows for every statement of ``articles``; articles that fail are skipped."""
