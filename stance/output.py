@@ -143,7 +143,12 @@ def score_to_file(
 
         index = done
         try:
-            for batch in pipeline.score_batches(skip_done()):
+            batches = (
+                pipeline.score_batches(skip_done())
+                if hasattr(pipeline, "score_batches")  # the Ray engine yields units one by one
+                else ([item] for item in pipeline.score_units(skip_done()))
+            )
+            for batch in batches:
                 for unit, result in batch:
                     index += 1
                     if isinstance(result, list):
