@@ -54,6 +54,29 @@ def targets_of(columns) -> list[str]:
     return [c[len("stance_") :] for c in columns if c.startswith("stance_")]
 
 
+def _read_csv(path: Path):
+    """A CSV results file with the results schema's types: text columns stay text (a doc_id "00042"
+    is not the number 42), numeric columns are parsed as numbers, and empty cells are missing values.
+    Columns outside the schema are inferred."""
+    import csv
+
+    import pyarrow.csv as pcsv
+
+    from .output import arrow_schema
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    schema = arrow_schema(targets_of(header))
+    types = {name: schema.field(name).type for name in header if schema.get_field_index(name) >= 0}
+    table = pcsv.read_csv(
+        path,
+        convert_options=pcsv.ConvertOptions(
+            column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+        ),
+    )
+    return table.to_pandas()
+
+
 def read_results(path: str | Path):
     """Read a results file (.jsonl, .csv or .parquet) into a pandas DataFrame."""
     import pandas as pd
@@ -66,7 +89,7 @@ def read_results(path: str | Path):
         if suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif suffix == ".csv":
-            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+            frame = _read_csv(path)
         elif suffix in (".jsonl", ".json"):
             frame = pd.read_json(path, lines=True, dtype=False)
         else:
