@@ -77,6 +77,27 @@ def _read_csv(path: Path):
     return table.to_pandas()
 
 
+def _bad_json_line(path: Path) -> tuple[int, str] | None:
+    """The first line of a JSONL file that is not a JSON object, as (line number, reason); None when
+    every line is one or the file is not text (then the file as a whole is the problem)."""
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return number, f"invalid JSON: {exc.msg} (column {exc.colno})"
+        if not isinstance(value, dict):
+            return number, f"not a JSON object (a {type(value).__name__})"
+    return None
+
+
 def read_results(path: str | Path):
     """Read a results file (.jsonl, .csv or .parquet) into a pandas DataFrame."""
     import pandas as pd
@@ -97,6 +118,9 @@ def read_results(path: str | Path):
     except ResultsError:
         raise
     except Exception as exc:  # pandas raises many types for a corrupt file
+        bad = _bad_json_line(path) if suffix in (".jsonl", ".json") else None
+        if bad is not None:
+            raise ResultsError(f"{path}:{bad[0]}: cannot read results: {bad[1]}") from exc
         raise ResultsError(f"{path}: cannot read results: {exc}") from exc
     if frame.empty:
         return frame

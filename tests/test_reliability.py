@@ -254,11 +254,11 @@ def test_evaluate_unreadable_files(tmp_path):
 
 # -- report, shifts and suggest: results files ---------------------------------------------------------------
 
-RESULTS_PROBLEMS = {
-    "schema-v0.jsonl": "results schema version 0, this stance reads 1; re-run stance score",
-    "not-results.jsonl": "not a stance results file (missing actor)",
-    "missing-columns.csv": "not a stance results file (missing actor)",
-    "broken.jsonl": "cannot read results: ",
+RESULTS_PROBLEMS = {  # what follows the file's name: ": reason", or ":line: reason" for one broken line
+    "schema-v0.jsonl": ": results schema version 0, this stance reads 1; re-run stance score",
+    "not-results.jsonl": ": not a stance results file (missing actor)",
+    "missing-columns.csv": ": not a stance results file (missing actor)",
+    "broken.jsonl": ":2: cannot read results: invalid JSON: ",
 }
 
 
@@ -272,12 +272,10 @@ def _results_command(command: str, path: Path, tmp_path: Path) -> tuple[int, str
 def test_results_commands_refuse_bad_results_files(command, name, tmp_path):
     path = BAD / "results" / name
     code, out, err = _results_command(command, path, tmp_path)
-    assert (code, out) == (3, "") and err.startswith(f"error: {path}: {RESULTS_PROBLEMS[name]}"), err
+    assert (code, out) == (3, "") and err.startswith(f"error: {path}{RESULTS_PROBLEMS[name]}"), err
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a results JSONL with one broken line is refused with a byte "
-                   "position ('at position 1883'), not the file's line number")
 def test_broken_results_line_is_named_by_line_number(tmp_path):
     path = BAD / "results" / "broken.jsonl"
     code, _, err = _results_command("report", path, tmp_path)
