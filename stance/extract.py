@@ -19,7 +19,9 @@ most recent compatible speaker.
 
 from __future__ import annotations
 
+import heapq
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .lexicon import Lexicon, load_lexicon
@@ -51,6 +53,9 @@ _CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported con
     r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:" + "|".join(sorted(_TIME_WORDS)) + r")|"
     r"in an? [\w-]+ (?:interview|post|message|statement))?\s*[,:]?\s*"
 )
+_DASH = re.compile(r"[\s,.]*(?:—|–|--| - )\s*")  # '"X" — a source'
+_INTRO = re.compile(r"[A-Z]\w*(?: [^,]{0,40})?,\s*")  # "On Sunday, ", "In a statement, "
+_NONBLANK = re.compile(r"\S")
 _GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech act of the same speaker
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
@@ -85,8 +90,127 @@ class _Span:
     end: int
 
 
+class _Spans:
+    """Sorted, disjoint ``(start, end)`` spans, looked up by position in log time."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+        self.starts = [a for a, _ in spans]
+
+    def at(self, pos: int) -> int | None:
+        """Index of the span with ``start <= pos < end``, or None."""
+        k = bisect_right(self.starts, pos) - 1
+        return k if k >= 0 and pos < self.spans[k][1] else None
+
+
+class _Layout:
+    """Sentence spans and line breaks of one text, for position look-ups in log time."""
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]):
+        self.sentences = _Spans(spans)
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def sentence(self, pos: int) -> tuple[int, int] | None:
+        k = self.sentences.at(pos)
+        return None if k is None else self.sentences.spans[k]
+
+    def line_start(self, pos: int) -> int:
+        """``text.rfind("\\n", 0, pos) + 1``"""
+        k = bisect_left(self.newlines, pos) - 1
+        return self.newlines[k] + 1 if k >= 0 else 0
+
+    def line_end(self, pos: int, n: int) -> int:
+        """``text.find("\\n", pos)``, or ``n`` (the text's length) when there is none."""
+        k = bisect_left(self.newlines, pos)
+        return self.newlines[k] if k < len(self.newlines) else n
+
+    def breaks(self, lo: int, hi: int) -> int:
+        """``text.count("\\n", lo, hi)``"""
+        return max(0, bisect_left(self.newlines, hi) - bisect_left(self.newlines, lo))
+
+
+class _Seen:
+    """The statements ``Extractor._resolve`` has passed, indexed for its look-backs.
+
+    Each look-back answers what a walk back over all earlier statements would,
+    without the walk: the last statement of each speaker kind, and runs of one
+    speaker folded into their last statement.
+    """
+
+    def __init__(self, extractor: Extractor):
+        self.extractor = extractor
+        self.pronouns = extractor.lex.pronouns
+        self.last_of_kind: dict[str, Statement] = {}  # person | group -> the last with such a speaker
+        self.named: list[tuple[str, Statement]] = []  # speaker (lower case) neither empty nor a pronoun
+        self.runs: list[tuple[str, Statement]] = []  # ``named``, each run of one speaker folded into its last
+        self.heads: dict[str, tuple[int, list[tuple[str, Statement]]]] = {}  # head -> (named read, runs)
+
+    def add(self, st: Statement) -> None:
+        if st.speaker is None:
+            return
+        low = st.speaker.lower()
+        if low in self.pronouns:
+            return
+        self.last_of_kind[self.extractor._speaker_kind(st.speaker)] = st
+        if low:
+            self.named.append((low, st))
+            _push_run(self.runs, low, st)
+
+    def latest(self, other_than: str) -> Statement | None:
+        """The last statement whose speaker is not ``other_than``."""
+        return next((st for low, st in reversed(self.runs[-2:]) if low != other_than), None)
+
+    def latest_with(self, head: str, other_than: str) -> Statement | None:
+        """The last statement whose speaker contains ``head`` and is not ``other_than``."""
+        read, runs = self.heads.get(head, (0, []))
+        for low, st in self.named[read:]:
+            if head in low:
+                _push_run(runs, low, st)
+        self.heads[head] = (len(self.named), runs)
+        return next((st for low, st in reversed(runs[-2:]) if low != other_than), None)
+
+
+def _push_run(runs: list[tuple[str, Statement]], low: str, st: Statement) -> None:
+    if runs and runs[-1][0] == low:
+        runs[-1] = (low, st)
+    else:
+        runs.append((low, st))
+
+
+def _blank_back(text: str, pos: int) -> int:
+    """Start of the run of white space that ends at ``pos``."""
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _run_forward(text: str, pos: int, chars: str) -> int:
+    """End of the run of ``chars`` that starts at ``pos``."""
+    n = len(text)
+    while pos < n and text[pos] in chars:
+        pos += 1
+    return pos
+
+
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return [(start + m.start(), start + m.end(), m.group()) for m in _TOKEN.finditer(text[start:end])]
+
+
+class _LazyTokens:
+    """``_tokens(text, start, end)``, read as far as asked."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self._matches = _TOKEN.finditer(text, start, end)
+        self.read: list[tuple[int, int, str]] = []
+
+    def has(self, j: int) -> bool:
+        """Whether there is a ``j``-th token (reading up to it)."""
+        while len(self.read) <= j:
+            m = next(self._matches, None)
+            if m is None:
+                return False
+            self.read.append((m.start(), m.end(), m.group()))
+        return True
 
 
 def _is_cap(word: str) -> bool:
@@ -228,17 +352,18 @@ class Extractor:
 
     def speaker_after(self, text: str, pos: int, hi: int) -> _Span | None:
         """The speaker mention that starts at ``pos`` (inverted "said X", dash, "according to X")."""
-        toks = _tokens(text, pos, hi)
+        lazy = _LazyTokens(text, pos, hi)  # read only as far as the mention goes, not to ``hi``
+        toks = lazy.read
         j, last_comma = 0, None
-        while j < len(toks):
+        while lazy.has(j):
             word = toks[j][2]
             if word == ",":
                 left = [t[2] for t in toks[:j]]
                 k = j + 1
-                while k < len(toks) and toks[k][2] != "," and self._word_ok(toks[k][2]):
+                while lazy.has(k) and toks[k][2] != "," and self._word_ok(toks[k][2]):
                     k += 1
                 right = [t[2] for t in toks[j + 1 : k]]
-                closed = k >= len(toks) or toks[k][2] in ",.;:!?"
+                closed = not lazy.has(k) or toks[k][2] in ",.;:!?"
                 if (
                     right
                     and closed
@@ -263,22 +388,23 @@ class Extractor:
         text = article.text
         quotes = find_quotes(text)
         starts = [q.open for q in quotes]
-        skip = self._headline_lines(text)
+        skip = _Spans(self._headline_lines(text))
         found: list[tuple[Statement, _Span | None]] = []
         spans = sentences(text, quotes)
         for s_start, s_end in spans:
-            if any(a <= s_start < b for a, b in skip):
+            if skip.at(s_start) is not None:
                 continue
             dateline = _DATELINE.match(text, s_start, s_end)
             if dateline:
                 s_start = dateline.end()
-            sent_quotes = [q for q in quotes if s_start <= q.open < s_end]
-            found.extend(self._sentence(article, s_start, s_end, sent_quotes, quotes, starts, found))
-        quotes = [q for q in quotes if not any(a <= q.open < b for a, b in skip)]
-        found.extend(self._lead_ins(article, quotes, spans, found))
-        found.extend(self._floating(article, quotes, found, spans))
+            sent_quotes = quotes[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
+            found.extend(self._sentence(article, s_start, s_end, sent_quotes, quotes, starts))
+        quotes = [q for q in quotes if skip.at(q.open) is None]
+        layout = _Layout(text, spans)
+        found.extend(self._lead_ins(article, quotes, layout, found))
+        found.extend(self._floating(article, quotes, found, layout))
         found.sort(key=lambda item: item[0].start)
-        return self._resolve(text, [s for s, _ in found], spans, quotes)
+        return self._resolve(text, [s for s, _ in found], layout, quotes)
 
     def _headline_lines(self, text: str) -> list[tuple[int, int]]:
         """Lines that are headlines or section titles: short, no closing punctuation."""
@@ -296,15 +422,16 @@ class Extractor:
         return low in self.lex.agencies or (article.source is not None and low == article.source.lower())
 
     def _cues(self, text: str, lo: int, hi: int, quotes, starts):
+        first = _NONBLANK.search(text, lo, hi)  # the sentence's first character
         for m in self.lex.cue_pattern.finditer(text, lo, hi):
-            if m.group()[0].isupper() and text[lo : m.start()].strip():
+            if m.group()[0].isupper() and first is not None and first.start() < m.start():
                 continue  # "United States", "Says Who" in a title: not a verb
             if text[max(lo, m.start() - 3) : m.start()].lower() == "to ":
                 continue  # "declined to say": no statement
             if not inside(quotes, starts, m.start()):
                 yield m.start(), m.end(), self.lex.cues[m.group().lower()]
 
-    def _sentence(self, article, s_start, s_end, sent_quotes, quotes, starts, found):
+    def _sentence(self, article, s_start, s_end, sent_quotes, quotes, starts):
         text = article.text
         claimed: list[tuple[int, int]] = []
         out = []
@@ -323,7 +450,7 @@ class Extractor:
                     continue
             if holder is not None and not self._own_clause(text, s_start, c_start):
                 continue
-            result = self._attribute(article, s_start, s_end, c_start, c_end, kind, sent_quotes, found + out)
+            result = self._attribute(article, s_start, s_end, c_start, c_end, kind, sent_quotes)
             if result is None:
                 continue
             statement, speaker, region = result
@@ -391,7 +518,7 @@ class Extractor:
         m = re.search(r"(,\s*(?:after|while|as|and|but|whereas)?|;)\s*$", text[max(0, pos - 20) : pos])
         return pos - len(m.group()) if m else None
 
-    def _attribute(self, article, s_start, s_end, c_start, c_end, kind, sent_quotes, previous):
+    def _attribute(self, article, s_start, s_end, c_start, c_end, kind, sent_quotes):
         text = article.text
         cue = text[c_start:c_end]
         if kind == "prep":  # according to X
@@ -589,28 +716,32 @@ class Extractor:
         """Where the subject may begin: after a dateline and an opening adverbial."""
         lead = _DATELINE.match(text, s_start, end)
         begin = lead.end() if lead else s_start
-        intro = re.match(r"[A-Z]\w*(?: [^,]{0,40})?,\s*", text[begin:end])
-        if intro and text[begin : begin + intro.end()].split()[0] in self.lex.openers:
-            begin += intro.end()
+        intro = _INTRO.match(text, begin, end)
+        if intro and intro.group().split()[0] in self.lex.openers:
+            begin = intro.end()
         return begin
 
-    def _lead_ins(self, article: Article, quotes: list[Quote], spans, found):
+    def _lead_ins(self, article: Article, quotes: list[Quote], layout: _Layout, found):
         """Quotes attributed by a dash ('"X" — a source') or a colon lead-in ('X read a text: "Y"')."""
         text = article.text
-        covered = [(st.start, st.end) for st, _ in found]
+        covered = sorted((st.start, st.end) for st, _ in found)
+        c, reach = 0, -1  # the statements that start before the quote ends; the furthest end among them
         out = []
-        for q in quotes:
-            if any(a < q.end and q.start < b for a, b in covered):
-                continue
-            sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
+        for q in quotes:  # in reading order: q.end only grows
+            while c < len(covered) and covered[c][0] < q.end:
+                reach = max(reach, covered[c][1])
+                c += 1
+            if reach > q.start:
+                continue  # the quote overlaps a statement
+            sent = layout.sentence(q.open)
             if sent is None:
                 continue
-            dash = re.match(r"[\s,.]*(?:—|–|--| - )\s*", text[q.close : sent[1]])
+            dash = _DASH.match(text, q.close, sent[1])
             speaker, cue = None, None
             if dash:
-                speaker = self.speaker_after(text, q.close + dash.end(), sent[1])
+                speaker = self.speaker_after(text, dash.end(), sent[1])
                 cue = dash.group().strip(" ,.")
-            elif text[: q.open].rstrip().endswith(":"):
+            elif (lead := _blank_back(text, q.open)) > 0 and text[lead - 1] == ":":
                 begin = self._sentence_start(text, sent[0], q.open)
                 speaker = self.speaker_after(text, begin, q.open)
                 if speaker is not None and speaker.start != begin:
@@ -624,62 +755,74 @@ class Extractor:
             out.append((statement, speaker))
         return out
 
-    def _floating(self, article: Article, quotes: list[Quote], found, spans):
+    def _floating(self, article: Article, quotes: list[Quote], found, layout: _Layout):
         """Quoted paragraphs with no cue inherit the previous statement's speaker."""
         text = article.text
-        covered = [(s.start, s.end) for s, _ in found]
+        covered = sorted((st.start, st.end) for st, _ in found)
+        covered_starts = [a for a, _ in covered]
+        c, reach = 0, -1  # the statements that start by the quote's start; the furthest end among them
+        items = list(found)  # found, then out: the order that breaks ties between equal ends
+        pending = [(st.end, k) for k, (st, _) in enumerate(items)]
+        heapq.heapify(pending)
+        best = None  # index in items of the last statement (greatest end, first of equals) before the quote
         out = []
-        for q in quotes:
-            if any(a <= q.start < b or q.start <= a < q.end for a, b in covered):
+        for q in quotes:  # in reading order: q.start only grows, and a statement's end only grows
+            while c < len(covered) and covered[c][0] <= q.start:
+                reach = max(reach, covered[c][1])
+                c += 1
+            if reach > q.start:
+                continue  # a statement holds the quote's start
+            k = bisect_left(covered_starts, q.start)
+            if k < len(covered) and covered[k][0] < q.end:
+                continue  # a statement starts inside the quote
+            while pending and pending[0][0] <= q.start:
+                _, k = heapq.heappop(pending)
+                if best is None or (items[k][0].end, -k) > (items[best][0].end, -best):
+                    best = k
+            line_start = layout.line_start(q.open)
+            blank_from = _blank_back(text, q.open)
+            after = _run_forward(text, q.close, " .,!?…\t")
+            whole_line = blank_from <= line_start and after >= layout.line_end(q.end, len(text))
+            sent = layout.sentence(q.open)
+            whole_sentence = sent is not None and blank_from <= sent[0] and after >= sent[1]
+            last_end = items[best][0].end if best is not None else -1
+            if not whole_line and not (whole_sentence and line_start - 1 < last_end):
                 continue
-            line_start = text.rfind("\n", 0, q.open) + 1
-            line_end = text.find("\n", q.end)
-            line_end = len(text) if line_end < 0 else line_end
-            whole_line = not text[line_start : q.open].strip() and not text[q.close : line_end].strip(
-                " .,!?…\t"
-            )
-            sent = next(((a, b) for a, b in spans if a <= q.open < b), None)
-            whole_sentence = (
-                sent is not None
-                and not text[sent[0] : q.open].strip()
-                and not text[q.close : sent[1]].strip(" .,!?…\t")
-            )
-            if not whole_line and not (
-                whole_sentence
-                and text.rfind("\n", 0, q.open)
-                < max((st.end for st, _ in found + out if st.end <= q.start), default=-1)
-            ):
+            if best is None:
                 continue
-            prior = [item for item in found + out if item[0].end <= q.start]
-            if not prior:
-                continue
-            last, speaker = max(prior, key=lambda item: item[0].end)
-            between = text[last.end : q.open]
+            last, speaker = items[best]
+            near = q.open - last.end <= 120
+            between = text[last.end : q.open] if near else ""
             if (
                 not whole_line
                 and last.kind == "direct"
+                and near
                 and "\n" not in between
-                and len(between) <= 120
                 and not re.search(r"[\"“”«»]\s*\w", between[1:])
             ):
                 last.end = q.end  # '"X," he said. "Y."': one statement, as annotators mark it
                 last.text = f"{last.text} {' '.join(text[a:b].strip() for a, b in q.parts)}"
-                covered.append((last.start, last.end))
                 continue
-            if text.count("\n\n", last.end, q.open) > 2 or text.count("\n", last.end, q.open) > 4:
+            if layout.breaks(last.end, q.open) > 4:  # (more than two blank lines means more than four breaks)
                 continue
             statement = _quote_statement(article, q, last.speaker, last.speaker_start, last.speaker_end, None)
             out.append((statement, speaker))
+            items.append((statement, speaker))
+            heapq.heappush(pending, (statement.end, len(items) - 1))
         return out
 
-    def _person_mention(self, text, spans, quotes, starts, pos: int, pronoun: str = "he") -> _Span | None:
+    def _person_mention(
+        self, text, layout: _Layout, quotes, starts, pos: int, pronoun: str = "he"
+    ) -> _Span | None:
         """The named person a "he"/"she" at ``pos`` most likely refers to.
 
         Looks back sentence by sentence (at most four) for a named person outside
         quotation marks and takes the first one of the nearest such sentence: the
         subject, more often than not.
         """
-        k = next((i for i, (a, b) in enumerate(spans) if a <= pos < b), len(spans) - 1)
+        spans = layout.sentences.spans
+        k = layout.sentences.at(pos)
+        k = len(spans) - 1 if k is None else k
         for i in range(k, max(-1, k - 4), -1):
             a, b = spans[i]
             dateline = _DATELINE.match(text, a, b)
@@ -698,9 +841,9 @@ class Extractor:
                 return mention
         return None
 
-    def _resolve(self, text: str, statements: list[Statement], spans, quotes) -> list[Statement]:
+    def _resolve(self, text: str, statements: list[Statement], layout: _Layout, quotes) -> list[Statement]:
         """Pronouns and bare descriptions take the most recent compatible speaker."""
-        seen: list[Statement] = []
+        seen = _Seen(self)
         starts = [q.open for q in quotes]
         for st in statements:
             mention = (st.speaker or "").strip()
@@ -710,7 +853,7 @@ class Extractor:
             if low in self.lex.pronouns:
                 want = self.lex.pronouns[low]
                 named = (
-                    self._person_mention(text, spans, quotes, starts, st.speaker_start, low)
+                    self._person_mention(text, layout, quotes, starts, st.speaker_start, low)
                     if want == "person"
                     else None
                 )
@@ -720,15 +863,9 @@ class Extractor:
                         named.start,
                         named.end,
                     )
-                    seen.append(st)
+                    seen.add(st)
                     continue
-                for prev in reversed(seen):
-                    if (
-                        self._speaker_kind(prev.speaker or "") == want
-                        and prev.speaker.lower() not in self.lex.pronouns
-                    ):
-                        target = prev
-                        break
+                target = seen.last_of_kind.get(want)
             elif (
                 words
                 and (
@@ -738,22 +875,15 @@ class Extractor:
                 and not any(_is_cap(w) for w in mention.split()[1:])
             ):
                 head = words[-1].rstrip("s") if words[-1] != "press" else words[-1]
-                for prev in reversed(seen):
-                    prev_low = (prev.speaker or "").lower()
-                    if not prev_low or prev_low == low or prev_low in self.lex.pronouns:
-                        continue
-                    if head in prev_low or head in self.lex.documents:
-                        target = (
-                            prev  # "the source" -> "a Syrian military source"; "the statement" -> its issuer
-                        )
-                        break
+                # "the source" -> "a Syrian military source"; "the statement" -> its issuer
+                target = seen.latest(low) if head in self.lex.documents else seen.latest_with(head, low)
             if target is not None:
                 st.speaker, st.speaker_start, st.speaker_end = (
                     target.speaker,
                     target.speaker_start,
                     target.speaker_end,
                 )
-            seen.append(st)
+            seen.add(st)
         return statements
 
     def _speaker_kind(self, mention: str) -> str:

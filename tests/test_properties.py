@@ -96,7 +96,6 @@ PATTERNS = {  # name -> the unit repeated to the wanted size
     "attributed": '"We hold the line," he said. ',
     "reopened-paragraphs": "“We will go on\n\n",
 }
-QUADRATIC = {"nested", "attributed", "reopened-paragraphs"}
 BOUND = 4.0  # the 1 MB text may take at most this many times the 1 KB text's time per KB
 KB, MB = 1_000, 1_000_000
 
@@ -126,10 +125,7 @@ def _per_kb_1kb(unit: str) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="BUG: extraction time is quadratic "
-                                            "in quotes, sentences or line length (stance/extract.py)"))
-    if n in QUADRATIC else n for n in PATTERNS])
+@pytest.mark.parametrize("name", list(PATTERNS))
 def test_linear_time_on_pathological_quote_patterns(name):
     unit = PATTERNS[name]
     small = _per_kb_1kb(unit)
