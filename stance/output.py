@@ -12,6 +12,7 @@ each written to a temporary name and renamed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -122,10 +123,15 @@ def score_to_file(
     started = time.time()
     try:
         rows_fh = open(partial, "r+b" if partial.exists() and done else "w+b")
-        errors_fh = open(errors_partial, "r+b" if errors_partial.exists() and done else "w+b")
     except OSError as exc:
         raise OutputError(f"{out}: cannot write: {exc.strerror or exc}") from exc
-    with rows_fh, errors_fh:
+    try:
+        errors_fh = open(errors_partial, "r+b" if errors_partial.exists() and done else "w+b")
+    except OSError as exc:
+        _close_quietly(rows_fh)
+        raise OutputError(f"{out}: cannot write: {exc.strerror or exc}") from exc
+    keep = f"finished rows are kept in {partial}; run the same command again to resume"
+    try:
         for fh, size in ((rows_fh, rows_bytes), (errors_fh, errors_bytes)):
             fh.truncate(size)
             fh.seek(size)
@@ -142,45 +148,64 @@ def score_to_file(
                     progress(0, 0, skipped=True)
 
         index = done
-        try:
-            batches = (
-                pipeline.score_batches(skip_done())
-                if hasattr(pipeline, "score_batches")  # the Ray engine yields units one by one
-                else ([item] for item in pipeline.score_units(skip_done()))
-            )
-            for batch in batches:
-                for unit, result in batch:
-                    index += 1
-                    if isinstance(result, list):
-                        summary.articles += 1
-                        summary.statements += len(result)
-                        rows_fh.write(b"".join(_line(r) for r in result))
-                        if progress is not None:
-                            progress(1, len(result))
-                    else:
-                        origin = unit.origin if isinstance(unit, ReadError) else (unit.origin or unit.doc_id)
-                        summary.skipped += 1
-                        summary.reasons[str(result).split(" (")[0].split(":")[0]] += 1
-                        record = {"origin": origin, "reason": str(result)}
-                        if isinstance(unit, Article):
-                            record["doc_id"] = unit.doc_id
-                        errors_fh.write(_line(record))
-                        if progress is not None:
-                            progress(0, 0, error=True)
-                _commit(journal, index, rows_fh, errors_fh)  # at batch boundaries only: see score_batches
-            _commit(journal, index, rows_fh, errors_fh)
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: cannot write: {exc.strerror or exc} (finished rows are kept in "
-                f"{partial}; run the same command again to resume)"
-            ) from exc
-    _finish(partial, out, fmt, pipeline.classifier.targets)
+        batches = (
+            pipeline.score_batches(skip_done())
+            if hasattr(pipeline, "score_batches")  # the Ray engine yields units one by one
+            else ([item] for item in pipeline.score_units(skip_done()))
+        )
+        for batch in batches:
+            for unit, result in batch:
+                index += 1
+                if isinstance(result, list):
+                    summary.articles += 1
+                    summary.statements += len(result)
+                    rows_fh.write(b"".join(_line(r) for r in result))
+                    if progress is not None:
+                        progress(1, len(result))
+                else:
+                    origin = unit.origin if isinstance(unit, ReadError) else (unit.origin or unit.doc_id)
+                    summary.skipped += 1
+                    summary.reasons[str(result).split(" (")[0].split(":")[0]] += 1
+                    record = {"origin": origin, "reason": str(result)}
+                    if isinstance(unit, Article):
+                        record["doc_id"] = unit.doc_id
+                    errors_fh.write(_line(record))
+                    if progress is not None:
+                        progress(0, 0, error=True)
+            _commit(journal, index, rows_fh, errors_fh)  # at batch boundaries only: see score_batches
+        _commit(journal, index, rows_fh, errors_fh)
+        rows_fh.close()
+        errors_fh.close()
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write: {exc.strerror or exc} ({keep})") from exc
+    finally:
+        # After a failed write, closing flushes the rest of the buffer and fails again (disk full):
+        # that second error must not replace the first. What was not committed is cut on resume.
+        _close_quietly(rows_fh)
+        _close_quietly(errors_fh)
     errors_out = errors_path(out)
-    os.replace(errors_partial, errors_out)
-    Path(f"{out}.progress").unlink(missing_ok=True)
+    finished = False
+    try:
+        _finish(partial, out, fmt, pipeline.classifier.targets)  # removes its temporary file if it fails
+        finished = True
+        os.replace(errors_partial, errors_out)
+    except OSError as exc:
+        if finished:
+            out.unlink(missing_ok=True)  # no results file without its errors file beside it
+        raise OutputError(f"{out}: cannot write: {exc.strerror or exc} ({keep})") from exc
+    with contextlib.suppress(OSError):  # done: what is left here would only be finished again
+        partial.unlink()
+        Path(f"{out}.progress").unlink()
     summary.seconds = time.time() - started
     summary.out, summary.errors_out = out, errors_out
     return summary
+
+
+def _close_quietly(fh) -> None:
+    try:
+        fh.close()
+    except OSError:
+        pass
 
 
 def _commit(journal: _Progress, done: int, rows_fh, errors_fh) -> None:
@@ -206,7 +231,6 @@ def _finish(partial: Path, out: Path, fmt: str, targets: list[str]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    partial.unlink()
 
 
 def _write_table(partial: Path, tmp: Path, fmt: str, targets: list[str]) -> None:

@@ -407,8 +407,6 @@ def test_full_disk_while_scoring_leaves_no_complete_looking_file(tiny, collectio
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="BUG: when a write fails (disk full), closing the results file fails "
-                   "again outside score_to_file's except OSError: a traceback, exit 1")
 def test_full_disk_while_scoring_is_a_clear_error(tiny, collection, tmp_path):
     out = tmp_path / "results.jsonl"
     proc = run_stance("score", collection, "--model", tiny.model, "--precision", "fp32", "-o", out,
@@ -419,8 +417,6 @@ def test_full_disk_while_scoring_is_a_clear_error(tiny, collection, tmp_path):
     assert "run the same command again to resume" in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an OSError while the finished rows are converted into the "
-                   "results file (stance.output._finish) is not an OutputError: a traceback, exit 1")
 def test_full_disk_while_finishing_is_a_clear_error(tiny, collection, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
@@ -437,6 +433,13 @@ def test_full_disk_while_finishing_is_a_clear_error(tiny, collection, tmp_path, 
     assert not out.exists()
     assert result.exit_code == 4 and "No space left on device" in result.stderr, result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not errors_path(out).exists()
+    assert Path(f"{out}.partial").exists() and Path(f"{out}.progress").exists()  # kept for the rerun
+    monkeypatch.undo()
+    result = CliRunner().invoke(app, args)  # resumes after every input: only the finishing step is left
+    assert "resumed after 44 inputs done" in result.stdout + result.stderr, result.stderr
+    assert out.exists() and errors_path(out).exists() and not Path(f"{out}.partial").exists()
+    assert len(read_results(out)) > 0
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
