@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from .labels import is_statement_record
 from .records import KINDS
 
 
@@ -34,7 +35,7 @@ def read_records(path: str | Path) -> list[dict]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvaluationError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from exc
-        if not isinstance(record, dict) or "start" not in record:
+        if not isinstance(record, dict) or not is_statement_record(record):
             continue  # an article record mixed into a label file
         for key in ("doc_id", "start", "end"):
             if key not in record:

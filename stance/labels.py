@@ -44,6 +44,21 @@ class LabelSet:
         return sorted({r["actor"] for r in self.records if r.get("actor")})
 
 
+# Fields that only a statement record has: a record with any of them (or with "start") is a statement,
+# and one of them missing is reported; an article record (doc_id and text, perhaps title/date/source/url)
+# has none of them and is read as the article that label offsets point into.
+STATEMENT_FIELDS: tuple[str, ...] = (
+    "start", "end", "kind", "speaker", "speaker_start", "speaker_end", "cue", "actor", "stance",
+)
+
+
+def is_statement_record(record: dict) -> bool:
+    """Whether a JSONL record is a statement (label, gold or prediction) rather than an article."""
+    return any(key in record for key in STATEMENT_FIELDS) or any(
+        key.startswith(("stance_", "p_")) for key in record
+    )
+
+
 def _read_jsonl(path: Path, problems: list[str]) -> list[tuple[str, dict]]:
     out = []
     try:
@@ -123,7 +138,7 @@ def read_labels(paths, *, actors=None, targets=None) -> LabelSet:
             items.extend(_from_label_studio(path, problems))
             continue
         for where, record in _read_jsonl(path, problems):
-            if "start" not in record and "text" in record and "doc_id" in record:
+            if not is_statement_record(record) and "text" in record and "doc_id" in record:
                 articles[str(record["doc_id"])] = record
             else:
                 items.append((where, record))

@@ -235,8 +235,6 @@ def test_evaluate_names_file_and_line(name, message, side):
     assert (code, out) == (3, "") and err.strip() == f"error: {path}:{message}"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: stance.evaluate.read_records silently drops a record without "
-                   "'start' (taken for an article record), so a broken gold file is scored without it")
 def test_evaluate_reports_a_record_without_start():
     path = BAD / "gold" / "missing-start.jsonl"
     code, _, err = _cli("evaluate", "--gold", path, "--pred", GOOD_GOLD)

@@ -181,8 +181,6 @@ def test_label_validation_reports_each_problem_once_with_file_and_line(tmp_path)
         assert sum(p.startswith(want) for p in problems) == 1, (want, problems)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a label record without 'start' is taken for an article record "
-                   "(stance.labels.read_labels) and silently dropped, with no message")
 def test_label_without_start_is_reported(tmp_path):
     articles, labels = records(TRAIN_DOCS)
     write_jsonl(tmp_path / "x.articles.jsonl", articles)
