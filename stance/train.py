@@ -40,6 +40,7 @@ from .model import (
 )
 
 IGNORE = -100
+MIN_CALIBRATION_LABELS = 5  # fewer dev labels for a head than this: no temperature is fitted
 
 
 @dataclass
@@ -115,7 +116,7 @@ def stance_scores(stance_logits: np.ndarray, labels: np.ndarray, targets: list[s
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature that minimises dev negative log-likelihood (Guo et al. 2017)."""
     keep = labels != IGNORE
-    if keep.sum() < 5:
+    if keep.sum() < MIN_CALIBRATION_LABELS:
         return 1.0
     x = torch.tensor(logits[keep], dtype=torch.float32)
     y = torch.tensor(labels[keep])
@@ -130,6 +131,15 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
     opt.step(closure)
     return float(np.clip(log_t.exp().item(), 0.05, 20.0))
+
+
+def _temperature(logits: np.ndarray, labels: np.ndarray, old: float | None, *, frozen: bool) -> float:
+    """A head's temperature after training. A frozen head (its logits are bit-identical, the encoder being
+    frozen too) keeps the one it was calibrated with; a trained head is refitted when dev has labels
+    enough for it (see ``fit_temperature``), and otherwise keeps its old temperature, if it had one."""
+    if old is not None and (frozen or (labels != IGNORE).sum() < MIN_CALIBRATION_LABELS):
+        return float(old)
+    return fit_temperature(logits, labels)
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
@@ -187,11 +197,17 @@ def train(
     if not dev_records:
         train_records, dev_records = split_dev(train_records, 0.1, seed)
 
+    old_temperatures: dict = {}  # the calibration an extended model had, per head ("actor" or a target)
+    actor_frozen = False
     if init_from:
         model, tokenizer = load_model(init_from)
         model.train()
         covered = {t for r in train_records for t in r.get("stance", {})}
         old_targets = list(model.targets)
+        old_temperatures = {
+            **dict(getattr(model.config, "stance_temperature", None) or {}),
+            "actor": getattr(model.config, "actor_temperature", 1.0),
+        }
         model.extend(actors=labels.actors, targets=labels.targets)
         frozen = [t for t in old_targets if t not in covered]
         if frozen:
@@ -201,6 +217,7 @@ def train(
                 for p in model.stance_heads[t].parameters():
                     p.requires_grad = False
             if not any(r.get("actor") for r in train_records):
+                actor_frozen = True
                 for p in model.actor_head.parameters():
                     p.requires_grad = False
     else:
@@ -312,9 +329,12 @@ def train(
         shutil.rmtree(workdir, ignore_errors=True)
     actor_logits, stance_logits = dev_pred.predictions
     actor_labels, stance_labels = dev_pred.label_ids
-    model.config.actor_temperature = fit_temperature(actor_logits, actor_labels)
+    model.config.actor_temperature = _temperature(
+        actor_logits, actor_labels, old_temperatures.get("actor"), frozen=actor_frozen
+    )
     model.config.stance_temperature = {
-        t: fit_temperature(stance_logits[:, k], stance_labels[:, k]) for k, t in enumerate(targets)
+        t: _temperature(stance_logits[:, k], stance_labels[:, k], old_temperatures.get(t), frozen=t in frozen)
+        for k, t in enumerate(targets)
     }
     model.config.stance_max_length = max_length
     scores = stance_scores(stance_logits, stance_labels, targets)

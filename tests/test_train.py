@@ -117,14 +117,15 @@ def test_retrain_keeps_encoder_actor_head_and_old_heads_bit_identical(tiny, exte
     assert changed == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: retraining with --init-from resets the old targets' and the "
-                   "actor's calibration temperatures to 1.0 when the new labels have no dev labels for them")
 def test_retrain_keeps_old_targets_probabilities(tiny, extended):
     speakers, cues, texts = labelled(tiny.dev_labels)
     before = Classifier(tiny.model, precision="fp32").predict(speakers, cues, texts)
     after = Classifier(extended, precision="fp32").predict(speakers, cues, texts)
     assert np.allclose(before.stance, after.stance[:, :4], atol=1e-6)
     assert np.allclose(before.actor, after.actor, atol=1e-6)
+    old, new = (json.loads((folder / "config.json").read_text()) for folder in (tiny.model, extended))
+    assert new["actor_temperature"] == old["actor_temperature"]
+    assert {t: new["stance_temperature"][t] for t in TARGETS} == old["stance_temperature"]
 
 
 def test_retrain_learns_the_new_target_only_from_its_labels(tiny, extended):
