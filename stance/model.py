@@ -5,6 +5,16 @@ A model is a Hugging Face folder (``model.safetensors``, ``config.json``,
 tokenizer files, ``README.md`` model card). Its actors and targets are read
 from ``config.json``, so a new target or actor is new labels and retraining,
 never new code. ``transformers.AutoModel`` loads the encoder part of it.
+
+The model card lists the sha256 of every file, and loading checks them. A
+folder without such a card (written by an older stance, or by hand) still
+loads, with an ``UnverifiedModelWarning``: there is nothing to check it against.
+
+Saving a model over an existing one (``stance.train.save_model``) moves the old
+folder aside to ``<name>.old-<pid>`` and the new one into place. A process
+killed between those two renames leaves no folder at ``<name>``: the next
+``load_model``/``check_folder`` (or save) of ``<name>`` then moves the old one
+back (``restore_interrupted_save``), so a complete model is never lost.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -25,8 +36,15 @@ WEIGHTS = "model.safetensors"
 PICKLE_WEIGHTS = ("pytorch_model.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
 
+BACKUP_INFIX = ".old-"  # <name>.old-<pid>: the previous model while a save swaps the new one in
+
+
 class ModelError(ValueError):
     """A model folder that cannot be used."""
+
+
+class UnverifiedModelWarning(UserWarning):
+    """A model folder whose files could not be checked: it has no model card with file hashes."""
 
 
 def base_encoder_path() -> str:
@@ -147,9 +165,46 @@ def _card_hashes(folder: Path) -> dict[str, str]:
     return hashes
 
 
-def check_folder(folder: str | Path, *, allow_pickle: bool = False, verify: bool = True) -> Path:
-    """Refuse a model folder that is incomplete, holds pickle weights or fails its card's hashes."""
+def backup_path(folder: Path) -> Path:
+    """Where ``save_model`` keeps the previous model while it swaps a new one in."""
+    return folder.with_name(f"{folder.name}{BACKUP_INFIX}{os.getpid()}")
+
+
+def restore_interrupted_save(folder: str | Path) -> bool:
+    """Put back the previous model of a save that was killed between its two renames.
+
+    Only when ``folder`` does not exist and a complete ``<folder>.old-<pid>`` lies beside it (the newest,
+    when there are several). Returns whether a folder was restored."""
     folder = Path(folder)
+    if folder.exists() or folder.is_symlink() or not folder.parent.is_dir():
+        return False
+    prefix = f"{folder.name}{BACKUP_INFIX}"
+    backups = [
+        p
+        for p in folder.parent.iterdir()
+        if p.name.startswith(prefix) and p.name[len(prefix) :].isdigit() and p.is_dir()
+        and all((p / name).is_file() for name in (WEIGHTS, "config.json", "tokenizer.json"))
+    ]
+    for backup in sorted(backups, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            backup.rename(folder)
+        except OSError:
+            continue
+        warnings.warn(
+            f"{folder}: a save of this model was interrupted; the previous model was restored from "
+            f"{backup.name}",
+            stacklevel=3,
+        )
+        return True
+    return False
+
+
+def check_folder(folder: str | Path, *, allow_pickle: bool = False, verify: bool = True) -> Path:
+    """Refuse a model folder that is incomplete, holds pickle weights or fails its card's hashes.
+
+    A folder without a model card listing file hashes is accepted with an ``UnverifiedModelWarning``."""
+    folder = Path(folder)
+    restore_interrupted_save(folder)
     if not folder.is_dir():
         raise ModelError(f"{folder}: no such model folder")
     pickles = [p.name for pattern in PICKLE_WEIGHTS for p in folder.glob(pattern)]
@@ -169,7 +224,16 @@ def check_folder(folder: str | Path, *, allow_pickle: bool = False, verify: bool
     if not config.get("actors") or not config.get("targets"):
         raise ModelError(f"{folder}/config.json: lacks 'actors' and 'targets'; not a stance model")
     if verify:
-        for name, expected in _card_hashes(folder).items():
+        hashes = _card_hashes(folder)
+        if not hashes:
+            warnings.warn(
+                f"{folder}: no model card with file hashes (README.md with stance_files); its files could "
+                "not be verified and are loaded as they are (a folder from an older stance, or made by "
+                "hand: retrain it to get a card)",
+                UnverifiedModelWarning,
+                stacklevel=2,
+            )
+        for name, expected in hashes.items():
             path = folder / name
             if not path.exists():
                 raise ModelError(f"{folder}: {name} is listed in the model card but missing")

@@ -32,10 +32,12 @@ from .labels import LabelSet
 from .model import (
     STANCE_LABELS,
     StanceModel,
+    backup_path,
     base_encoder_path,
     input_text,
     load_model,
     new_model,
+    restore_interrupted_save,
     sha256,
 )
 
@@ -399,10 +401,17 @@ def _data_hash(records: list[dict]) -> str:
 def save_model(
     model: StanceModel, tokenizer, out: Path, info: dict, *, extra_metrics: dict | None = None
 ) -> None:
-    """Write the folder next to ``out`` and swap it in only when complete."""
+    """Write the folder next to ``out`` and swap it in only when complete.
+
+    The swap is two renames: the old folder to ``<out>.old-<pid>``, the new one to ``out``. An exception
+    between them (Ctrl-C included) moves the old folder back; a process killed between them leaves the
+    old folder at ``<out>.old-<pid>``, which the next load or save of ``out`` moves back
+    (``stance.model.restore_interrupted_save``). At no moment is the only complete model deleted."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    restore_interrupted_save(out)  # a save killed between its renames: the old model goes back first
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    old = None
     try:
         model.config.stance_info = info
         # fp16 on disk halves the folder (45 MB); it is loaded back as fp32 for CPU inference
@@ -411,15 +420,16 @@ def save_model(
         tokenizer.save_pretrained(tmp)
         (tmp / "README.md").write_text(model_card(tmp, info, extra_metrics), encoding="utf-8")
         if out.exists():
-            old = out.with_name(f"{out.name}.old-{os.getpid()}")
+            old = backup_path(out)
             out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        tmp.rename(out)
     except BaseException:
+        if old is not None and old.exists() and not out.exists():
+            old.rename(out)  # the new folder did not get in: the old one goes back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> str:

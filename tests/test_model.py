@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import torch
 from stance.model import (
     STANCE_LABELS,
     ModelError,
+    UnverifiedModelWarning,
     _card_hashes,
     check_folder,
     encode,
@@ -149,6 +151,22 @@ def test_corrupted_file_fails_its_card_hash(tiny, tmp_path, name):
     with pytest.raises(ModelError, match=rf"{name}: content does not match the sha256 in the model card"):
         load_model(folder)
     load_model(folder, verify=False)  # the changed file itself loads: only the hash check refuses it
+
+
+def test_folder_without_card_loads_with_a_warning_that_it_is_unverified(tiny, tmp_path, recwarn):
+    load_model(tiny.model)
+    assert not [w for w in recwarn if issubclass(w.category, UnverifiedModelWarning)]  # the card verifies it
+    for card in (None, "# my model\n\nA README without file hashes.\n"):
+        folder = copy_model(tiny.model, tmp_path / f"m{card is None}")
+        (folder / "README.md").unlink()
+        if card is not None:
+            (folder / "README.md").write_text(card)
+        with pytest.warns(UnverifiedModelWarning, match=r"no model card with file hashes.*not be verified"):
+            model, _ = load_model(folder)
+        assert model.targets == list(TARGETS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(folder, verify=False)  # asked not to verify: nothing to warn about
 
 
 def test_truncated_weights_without_card_give_a_model_error(tiny, tmp_path):

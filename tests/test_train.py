@@ -319,8 +319,6 @@ def test_save_replaces_the_old_model_and_cleans_up(old_model):
     assert again.config.stance_info["name"] == "replaced"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: save_model swaps folders with two renames; when the second "
-                   "fails the old model stays renamed to <out>.old-PID and <out> is gone")
 def test_save_interrupted_between_the_two_renames_keeps_a_model(old_model, monkeypatch):
     model, tokenizer = load_model(old_model)
     real = Path.rename
@@ -331,10 +329,27 @@ def test_save_interrupted_between_the_two_renames_keeps_a_model(old_model, monke
         return real(self, target)
 
     monkeypatch.setattr(Path, "rename", rename)
+    before = folder_hashes(old_model)
     with pytest.raises(KeyboardInterrupt):
         T.save_model(model, tokenizer, old_model, {"name": "x"})
     monkeypatch.undo()
+    assert folder_hashes(old_model) == before and leftovers(old_model) == []
     load_model(old_model)
+
+
+def test_save_killed_between_the_two_renames_is_recovered_on_load(old_model):
+    """SIGKILL between the renames leaves the old model only at <out>.old-PID: loading puts it back."""
+    before = folder_hashes(old_model)
+    old_model.rename(old_model.with_name(f"{old_model.name}.old-4242"))
+    with pytest.warns(UserWarning, match="a save of this model was interrupted"):
+        load_model(old_model)
+    assert folder_hashes(old_model) == before and leftovers(old_model) == []
+    model, tokenizer = load_model(old_model)
+    old_model.rename(old_model.with_name(f"{old_model.name}.old-4243"))  # and so does the next save
+    with pytest.warns(UserWarning, match="a save of this model was interrupted"):
+        T.save_model(model, tokenizer, old_model, {"name": "next"})
+    assert leftovers(old_model) == []
+    assert load_model(old_model)[0].config.stance_info["name"] == "next"
 
 
 @pytest.mark.slow
