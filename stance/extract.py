@@ -55,17 +55,35 @@ _CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported con
 )
 _DASH = re.compile(r"[\s,.]*(?:—|–|--| - )\s*")  # '"X" — a source'
 _INTRO = re.compile(r"[A-Z]\w*(?: [^,]{0,40})?,\s*")  # "On Sunday, ", "In a statement, "
+_PARTICIPLE_CLAUSE = re.compile(  # "Proscribed as ..., ", "Backed by ..., ": a past participle and its phrase
+    r"([A-Z][a-z]+(?:ed|en))\s+(?:as|by|in|for|from|with|after|under|over)\b[^,;:\"“”«»]{0,100},\s*"
+)
 _NONBLANK = re.compile(r"\S")
 _GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech act of the same speaker
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
-def _quote_statement(article: Article, q: Quote, speaker, speaker_start, speaker_end, cue) -> Statement:
-    """A direct statement made of one quotation (its parts joined by one space)."""
+def _quote_span(text: str, q: Quote) -> tuple[int, int]:
+    """Where the quotation's words start and end: inside its marks, white space left out."""
+    start, end = q.start, q.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _quote_statement(
+    article: Article, q: Quote, speaker, speaker_start, speaker_end, cue
+) -> Statement | None:
+    """A direct statement made of one quotation (its parts joined by one space); None if it is blank."""
+    start, end = _quote_span(article.text, q)
+    if start == end:
+        return None
     return Statement(
         doc_id=article.doc_id,
-        start=q.start,
-        end=q.end,
+        start=start,
+        end=end,
         kind="direct",
         text=" ".join(article.text[a:b].strip() for a, b in q.parts),
         speaker=speaker,
@@ -354,6 +372,8 @@ class Extractor:
         """The speaker mention that starts at ``pos`` (inverted "said X", dash, "according to X")."""
         lazy = _LazyTokens(text, pos, hi)  # read only as far as the mention goes, not to ``hi``
         toks = lazy.read
+        if lazy.has(0) and toks[0][2] in self.lex.pronouns:
+            return _Span(toks[0][0], toks[0][1])  # a lower-case pronoun subject: "On Sunday, he visited ..."
         j, last_comma = 0, None
         while lazy.has(j):
             word = toks[j][2]
@@ -595,8 +615,8 @@ class Extractor:
             and len(words) <= 8
             and not any(w.lower() in self.lex.subject_stops for w in words[1:])
         )
-        if len(words) <= 2 or intro:
-            return False
+        if len(words) <= 2 or intro or self._participle_clause(gap, 0, len(gap), whole=True):
+            return False  # "Proscribed as a terrorist group, it told reporters ...": no content before
         told = text[c_end - 4 : c_end].lower() == "told"
         return told or len(rest.split()) <= 6
 
@@ -670,8 +690,10 @@ class Extractor:
             return None
         if len(inner) == 1 and inner[0].open <= start and inner[0].close >= end:
             q = inner[0]
-            kind, start, end = "direct", q.start, q.end
+            (start, end), kind = _quote_span(text, q), "direct"
             words = " ".join(text[a:b].strip() for a, b in q.parts)
+            if start == end:
+                return None
         else:
             kind = "partial" if inner else "indirect"
             words = text[start:end]
@@ -719,7 +741,18 @@ class Extractor:
         intro = _INTRO.match(text, begin, end)
         if intro and intro.group().split()[0] in self.lex.openers:
             begin = intro.end()
+        else:
+            clause = self._participle_clause(text, begin, end)
+            begin = clause.end() if clause else begin
         return begin
+
+    def _participle_clause(self, text: str, lo: int, hi: int, whole: bool = False) -> re.Match | None:
+        """An opening participle clause at ``lo`` ("Proscribed as a terrorist organisation by
+        Western governments, "): it modifies the subject that follows and is neither speaker nor content."""
+        clause = (_PARTICIPLE_CLAUSE.fullmatch if whole else _PARTICIPLE_CLAUSE.match)(text, lo, hi)
+        if clause is None or clause.group(1).lower() in self.lex.titles:
+            return None
+        return clause
 
     def _lead_ins(self, article: Article, quotes: list[Quote], layout: _Layout, found):
         """Quotes attributed by a dash ('"X" — a source') or a colon lead-in ('X read a text: "Y"')."""
@@ -752,7 +785,8 @@ class Extractor:
             statement = _quote_statement(
                 article, q, text[speaker.start : speaker.end], speaker.start, speaker.end, cue
             )
-            out.append((statement, speaker))
+            if statement is not None:
+                out.append((statement, speaker))
         return out
 
     def _floating(self, article: Article, quotes: list[Quote], found, layout: _Layout):
@@ -806,6 +840,8 @@ class Extractor:
             if layout.breaks(last.end, q.open) > 4:  # (more than two blank lines means more than four breaks)
                 continue
             statement = _quote_statement(article, q, last.speaker, last.speaker_start, last.speaker_end, None)
+            if statement is None:
+                continue
             out.append((statement, speaker))
             items.append((statement, speaker))
             heapq.heappush(pending, (statement.end, len(items) - 1))
@@ -841,6 +877,33 @@ class Extractor:
                 return mention
         return None
 
+    def _group_mention(self, text: str, layout: _Layout, pos: int) -> _Span | None:
+        """What an "it"/"they" that opens its sentence at ``pos`` most likely refers to.
+
+        The named subject of the sentence before, in the same paragraph ("HTS is rooted
+        in ... Proscribed as ..., it has ... told"); None when that subject is a pronoun or
+        a bare description ("The ministry"), left to the earlier speakers.
+        """
+        k = layout.sentences.at(pos)
+        if not k:
+            return None
+        spans = layout.sentences.spans
+        (a, b), (prev_a, prev_b) = spans[k], spans[k - 1]
+        if self._sentence_start(text, a, b) != pos or "\n" in text[prev_b:a]:
+            return None
+        begin = self._sentence_start(text, prev_a, prev_b)
+        mention = self.speaker_after(text, begin, prev_b)
+        if mention is None or mention.start != begin:
+            return None
+        words = text[mention.start : mention.end].split()
+        if (
+            words[0].lower() in self.lex.pronouns
+            or not any(_is_cap(w) for w in words if w.lower() not in _QUANTIFIERS)
+            or self._speaker_kind(text[mention.start : mention.end]) != "group"
+        ):
+            return None
+        return mention
+
     def _resolve(self, text: str, statements: list[Statement], layout: _Layout, quotes) -> list[Statement]:
         """Pronouns and bare descriptions take the most recent compatible speaker."""
         seen = _Seen(self)
@@ -855,6 +918,8 @@ class Extractor:
                 named = (
                     self._person_mention(text, layout, quotes, starts, st.speaker_start, low)
                     if want == "person"
+                    else self._group_mention(text, layout, st.speaker_start)
+                    if want == "group"
                     else None
                 )
                 if named is not None:
