@@ -79,10 +79,16 @@ def _check_text(text: str, origin: str, max_chars: int) -> ReadError | None:
     return None
 
 
+def _a_type(value) -> str:
+    """The type of a JSON value with its article: "an int", "a list"."""
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def _make(fields: dict, origin: str, max_chars: int) -> Article | ReadError:
     text = fields.get("text")
     if not isinstance(text, str):
-        kind = "missing" if text is None else f"a {type(text).__name__}, not a string"
+        kind = "missing" if text is None else f"{_a_type(text)}, not a string"
         return ReadError(origin, f"'text' is {kind}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     problem = _check_text(text, origin, max_chars)
@@ -92,12 +98,12 @@ def _make(fields: dict, origin: str, max_chars: int) -> Article | ReadError:
     if doc_id is None or doc_id == "":
         doc_id = stable_id(text)
     elif not isinstance(doc_id, (str, int)):
-        return ReadError(origin, f"'doc_id' is a {type(doc_id).__name__}, not a string")
+        return ReadError(origin, f"'doc_id' is {_a_type(doc_id)}, not a string")
     meta = {}
     for name in METADATA_FIELDS:
         value = fields.get(name)
         if value is not None and not isinstance(value, (str, int, float)):
-            return ReadError(origin, f"'{name}' is a {type(value).__name__}, not a string")
+            return ReadError(origin, f"'{name}' is {_a_type(value)}, not a string")
         meta[name] = None if value in (None, "") else str(value)
     meta["date"] = normalise_date(meta["date"])
     return Article(doc_id=str(doc_id), text=text, origin=origin, **meta)

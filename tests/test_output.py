@@ -130,7 +130,7 @@ def test_skipped_inputs_go_to_the_errors_file(outputs, collection):
         errors = [json.loads(line) for line in errors_path(path).read_text(encoding="utf-8").splitlines()]
         assert [e["origin"].rsplit(":", 1)[-1] for e in errors] == ["4", "7", "10", str(N_ARTICLES + 4)]
         assert errors[0]["reason"].startswith("invalid JSON")
-        assert errors[1]["reason"] == "'text' is a int, not a string"
+        assert errors[1]["reason"] == "'text' is an int, not a string"
         assert errors[2]["reason"] == "expected a JSON object, got list"
         assert errors[3]["reason"].startswith("duplicate doc_id")
         assert all(e["origin"].startswith(str(collection)) for e in errors)

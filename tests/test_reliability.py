@@ -35,7 +35,7 @@ ARTICLE_SKIPS = {
     "broken-lines.jsonl": [(2, "invalid JSON (Unterminated string"), (3, "invalid JSON (Expecting value"),
                            (4, "expected a JSON object, got list"), (5, "expected a JSON object, got str"),
                            (7, "invalid JSON (Expecting property name")],
-    "wrong-types.jsonl": [(1, "'text' is a int, not a string"), (2, "'text' is missing"),
+    "wrong-types.jsonl": [(1, "'text' is an int, not a string"), (2, "'text' is missing"),
                           (3, "'doc_id' is a list, not a string"), (4, "'title' is a dict, not a string"),
                           (5, "'text' is a list, not a string")],
     "duplicate-ids.jsonl": [(2, "duplicate doc_id 'dup-1' (first at ")],
