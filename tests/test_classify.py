@@ -122,15 +122,48 @@ def test_auto_without_a_record_is_fp32(tiny):
 
 def test_int8_path_is_exported_once_and_close_to_fp32(tiny, clf, statements, tmp_path, monkeypatch):
     monkeypatch.setenv("STANCE_CACHE", str(tmp_path))
-    q = Classifier(tiny.model, precision="int8")
-    exported = tmp_path / f"onnx-{clf.hash}" / "model.int8.onnx"
+    q = Classifier(tiny.model, precision="int8", fallback_margin=0.0)
+    exported = tmp_path / f"onnx-pc-{clf.hash}" / "model.int8.onnx"
     assert exported.exists()
     assert sorted(p.name for p in exported.parent.iterdir()) == ["model.int8.onnx"]  # no partial files left
     stamp = exported.stat().st_mtime_ns
-    again = Classifier(tiny.model, precision="int8")
+    again = Classifier(tiny.model, precision="int8", fallback_margin=0.0)
     assert exported.stat().st_mtime_ns == stamp  # reused, not exported again
     fp32, int8 = clf.predict(*statements), q.predict(*statements)
     assert np.allclose(int8.stance.sum(-1), 1, atol=1e-5)
     assert np.abs(fp32.actor - int8.actor).max() < 0.05
     assert np.abs(fp32.stance - int8.stance).max() < 0.15
     assert np.array_equal(again.predict(*statements).stance, int8.stance)
+
+
+def test_cascade_sends_close_calls_back_to_fp32(tiny, clf, statements, tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCE_CACHE", str(tmp_path))
+    exact = clf.predict(*statements)
+    alone = Classifier(tiny.model, precision="int8", fallback_margin=0.0)
+    assert alone.predict(*statements) is not None and alone.fallbacks == 0
+    everything = Classifier(tiny.model, precision="int8", fallback_margin=1.01)  # every margin is below 1.01
+    out = everything.predict(*statements)
+    assert everything.fallbacks == len(statements[2])
+    assert np.allclose(out.stance, exact.stance, atol=1e-4) and np.allclose(out.actor, exact.actor, atol=1e-4)
+    quick = alone.predict(*statements)
+    margins = np.minimum(np.diff(np.sort(quick.actor, -1)[:, -2:], axis=-1)[:, 0],
+                         np.diff(np.sort(quick.stance, -1)[..., -2:], axis=-1)[..., 0].min(-1))
+    cut = float(np.median(margins))
+    some = Classifier(tiny.model, precision="int8", fallback_margin=cut)
+    mixed = some.predict(*statements)
+    close = margins < cut
+    assert some.fallbacks == close.sum() and 0 < close.sum() < len(margins)
+    assert np.allclose(mixed.stance[close], exact.stance[close], atol=1e-4)  # close calls: fp32's answer
+    assert np.array_equal(mixed.stance[~close], quick.stance[~close])  # the rest: int8's
+
+
+def test_the_fallback_margin_comes_from_the_fast_path_record(tiny, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for f in tiny.model.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    record = {"agreement": 0.995, "f_avg_loss": 0.0, "fallback_margin": 0.07}
+    (folder / FAST_PATH_FILE).write_text(json.dumps(record))
+    assert Classifier(folder, precision="fp32").fallback_margin == 0.07
+    (folder / FAST_PATH_FILE).unlink()
+    assert Classifier(folder, precision="fp32").fallback_margin == 0.1
