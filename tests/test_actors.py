@@ -253,7 +253,7 @@ def test_user_table_can_replace_the_bundled_one(tmp_path):
             HEADER + "IDF,israel,2024-13-01,,institution\n",
             2,
             "date",
-                        id="impossible-date",
+            id="impossible-date",
         ),
     ],
 )
@@ -379,3 +379,282 @@ def test_seed_source_close_to_the_group_is_other(table):
     pred = table.attribute(extract_statements(article), article)
     group = [p for p in pred if p.speaker == "a source close to the group"]
     assert group and all(p.actor == "other" for p in group)
+
+
+# -- context: the statement's own day, organs read in context ------------------------------------------
+
+
+def _resolve(table, text: str, content: str, speaker: str, day: str, nth: int = 0) -> tuple[str, str]:
+    """The actor of a statement given by its words and its speaker mention (the nth occurrence)."""
+    start = text.index(content)
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(speaker, at + 1)
+    st = Statement(
+        "ctx",
+        start,
+        start + len(content),
+        content,
+        "indirect",
+        speaker=speaker,
+        speaker_start=at,
+        speaker_end=at + len(speaker),
+        metadata={"date": day},
+    )
+    entry, reason = table.resolve_statement(st, Article("ctx", text, date=day))
+    return (entry.actor if entry else "other"), reason
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        # a date in the attribution
+        (
+            "DAMASCUS, Jan 20 (Wire) - In July, Assad said he would meet Erdogan only after a withdrawal.",
+            "he would meet Erdogan only after a withdrawal",
+            "Assad",
+        ),
+        (
+            "BEIRUT, Jan 20 (Wire) - In a 2019 interview, Assad said the war was nearly over.",
+            "the war was nearly over",
+            "Assad",
+        ),
+        (
+            "BEIRUT, Dec 20 (Wire) - On Dec. 3 the army general command said its units were holding Hama.",
+            "its units were holding Hama",
+            "the army general command",
+        ),
+        # a date earlier in the paragraph
+        (
+            "BEIRUT, Dec 20 (Wire) - A look back.\n\nHoms fell on December 7. The defence ministry said the "
+            "withdrawal was a tactical step.",
+            "the withdrawal was a tactical step",
+            "The defence ministry",
+        ),
+        # "that evening": the date of the paragraphs before
+        (
+            "BEIRUT, Dec 20 (Wire) - A look back.\n\nOn December 6 rebels reached Homs.\n\nThe interior "
+            "minister, Mohammed al-Rahmoun, told state television that evening that the capital was safe.",
+            "the capital was safe",
+            "Mohammed al-Rahmoun",
+        ),
+        # the Assad government spoke only while it stood
+        (
+            "BRUSSELS, March 17 (Wire) - Donors met on Monday. The Assad government was never invited. Its "
+            "foreign ministry routinely dismissed the conferences as political.",
+            "the conferences as political",
+            "Its foreign ministry",
+        ),
+    ],
+)
+def test_a_statement_dated_before_the_fall_speaks_for_the_government_then(table, text, content, speaker):
+    assert _resolve(table, text, content, speaker, "2025-01-20" if "Jan" in text else "2024-12-20")[0] == (
+        "syrian_government"
+    )
+
+
+def test_a_date_inside_the_quoted_words_does_not_date_the_statement(table):
+    text = (
+        "MOSCOW, Dec 16 (Wire) - In a statement on Monday, Assad said he had stayed in Damascus until "
+        "December 8 and left only when asked to."
+    )
+    actor_, _ = _resolve(table, text, "he had stayed in Damascus until December 8", "Assad", "2024-12-16")
+    assert actor_ == "other"
+
+
+def test_a_date_in_the_speakers_description_does_not_date_the_statement(table):
+    text = "BEIRUT, Jan 5 (Wire) - A former army colonel who defected in 2012 said the old army is gone."
+    speaker = "A former army colonel who defected in 2012"
+    assert _resolve(table, text, "the old army is gone", speaker, "2025-01-05")[0] == "other"
+
+
+def test_the_caretaker_government_never_speaks_before_the_fall(table):
+    text = (
+        "DAMASCUS, Jan 5 (Wire) - On Dec. 8 the caretaker government said it would protect all communities."
+    )
+    content = "it would protect all communities"
+    assert _resolve(table, text, content, "the caretaker government", "2025-01-05")[0] == "hts"
+
+
+def test_former_describes_today_not_the_day_of_an_old_statement(table):
+    text = "BEIRUT, Jan 5 (Wire) - In 2019, former Foreign Minister Faisal Mekdad said the war was won."
+    content = "the war was won"
+    assert _resolve(table, text, content, "former Foreign Minister Faisal Mekdad", "2025-01-05")[0] == (
+        "syrian_government"
+    )
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("The UN envoy for Syria", "2024-12-16", "un"),
+        ("The U.N. envoy for Syria", "2024-12-03", "un"),
+        ("the U.S. envoy for Syria", "2024-12-16", "us"),
+        ("A Western diplomat at the UN", None, "other"),
+        ("Security Council diplomats", None, "other"),
+    ],
+)
+def test_where_an_envoy_is_sent_is_not_whom_he_speaks_for(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("the Assad government", "2025-01-06", "syrian_government"),
+        ("Bashar al-Assad's government", "2025-03-10", "syrian_government"),
+        ("Assad's state television", "2025-03-08", "syrian_government"),
+        ("Assad", "2025-01-06", "other"),
+    ],
+)
+def test_a_name_inside_a_longer_entry_gives_way_to_it(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("speaker", "expected"),
+    [
+        ("Iraq, Iran and Syria", "other"),
+        ("The Turkish and Russian readouts", "turkey"),
+        ("Devlet Bahceli, an ally of President Recep Tayyip Erdogan", "other"),
+    ],
+)
+def test_the_first_named_speaker_decides(table, speaker, expected):
+    assert actor(table, speaker, "2024-12-06") == expected
+
+
+def test_a_place_in_a_relative_clause_describes_the_speaker(table):
+    assert actor(table, "Ahmad, 30, who fled Aleppo in 2016", "2024-12-01") == "other"
+    assert actor(table, "Aleppo governor Hussein Diab", "2024-11-29") == "syrian_government"
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("Egypt's foreign ministry", "2024-12-10", "other"),
+        ("Government spokesman Basim al-Awadi", "2024-12-04", "other"),
+        ("Retired Turkish admiral Cem Gurdeniz", None, "other"),
+        ("Military bloggers", None, "other"),
+        ("A spokesperson for the US-led coalition", None, "us"),
+        ("An IRGC-affiliated outlet", None, "iran"),
+        ("A spokesman for the General Command", "2024-12-20", "hts"),
+        ("the country's new leadership", "2024-12-24", "hts"),
+        ("Energy Minister Alparslan Bayraktar", None, "turkey"),
+        ("The office of the Hatay governor", None, "turkey"),
+        ("Koussay Aldahhak", "2024-12-14", "other"),
+    ],
+)
+def test_more_table_entries(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker", "day", "expected"),
+    [
+        # a place before it in the sentence
+        (
+            "ISTANBUL, Dec 6 (Wire) - Erdogan spoke on Friday.\n\nIn Damascus, the foreign ministry "
+            "condemned the remarks as interference.",
+            "the remarks as interference",
+            "the foreign ministry",
+            "2024-12-06",
+            "syrian_government",
+        ),
+        (
+            "ALEPPO, Dec 4 (Wire) - Rebels held the city.\n\nIn Baghdad, a government spokesman said Iraq "
+            "would stay out.",
+            "Iraq would stay out",
+            "a government spokesman",
+            "2024-12-04",
+            "other",
+        ),
+        # the same organ named earlier with its country
+        (
+            "QAMISHLI, Dec 17 (Wire) - The SDF offered a truce.\n\nTurkey's defence ministry rejected it. A "
+            "ministry official said operations would go on.",
+            "operations would go on",
+            "A ministry official",
+            "2024-12-17",
+            "turkey",
+        ),
+        (
+            "TEHRAN, Dec 30 (Wire) - Arrests went on.\n\nThe interior ministry of the caretaker government "
+            "announced raids. A ministry spokesman said more would follow.",
+            "more would follow",
+            "A ministry spokesman",
+            "2024-12-30",
+            "hts",
+        ),
+        # a possessive: the subject of the sentence before
+        (
+            "BEIRUT, Nov 30 (Wire) - Rebels took Aleppo.\n\nDamascus insists the losses are temporary. Its "
+            "defence ministry says it is regrouping.",
+            "it is regrouping",
+            "Its defence ministry",
+            "2024-11-30",
+            "syrian_government",
+        ),
+        (
+            "UNITED NATIONS, Dec 8 (Wire) - Russia has asked for an urgent meeting of the Council, its "
+            "deputy ambassador said.",
+            "Russia has asked for an urgent meeting of the Council",
+            "its deputy ambassador",
+            "2024-12-08",
+            "russia",
+        ),
+        # "the group": the group named before
+        (
+            "BEIRUT, March 17 (Wire) - Clashes broke out.\n\nHezbollah denied any role. In a statement, the "
+            "group said it was not a party.",
+            "it was not a party",
+            "the group",
+            "2025-03-17",
+            "other",
+        ),
+        # a reporter's bureau city is not whose army it is
+        (
+            "BEIRUT, Dec 1 (Wire) - Rebels pushed south.\n\nThe army says reinforcements reached Hama.",
+            "reinforcements reached Hama",
+            "The army",
+            "2024-12-01",
+            "syrian_government",
+        ),
+        (
+            "GAZIANTEP, Turkey, Dec 7 (Wire) - Refugees gathered at the gate.\n\nThe interior ministry said "
+            "crossings had tripled.",
+            "crossings had tripled",
+            "The interior ministry",
+            "2024-12-07",
+            "turkey",
+        ),
+        # a qualifier is not overridden by the dateline
+        (
+            "TEHRAN, Dec 14 (Wire) - Iran's leaders spoke.\n\nA spokesman for the caretaker government said "
+            "Tehran should keep out.",
+            "Tehran should keep out",
+            "A spokesman for the caretaker government",
+            "2024-12-14",
+            "hts",
+        ),
+    ],
+)
+def test_an_organ_takes_its_side_from_the_context(table, text, content, speaker, day, expected):
+    got, reason = _resolve(table, text, content, speaker, day)
+    assert got == expected, reason
+
+
+def test_a_country_named_as_a_topic_does_not_claim_an_organ(table):
+    text = (
+        "ANKARA, Dec 7 (Wire) - Troops crossed into Syria on Saturday.\n\nTurkish units deployed in northern "
+        "Syria would stay, the defence ministry said."
+    )
+    content = "Turkish units deployed in northern Syria would stay"
+    assert _resolve(table, text, content, "the defence ministry", "2024-12-07")[0] == "turkey"
+
+
+def test_a_nationality_is_not_a_name_to_look_up(table):
+    text = (
+        "MOSCOW, Nov 30 (Wire) - Lavrov called his Turkish counterpart on Saturday.\n\nThe Turkish sources "
+        "said a meeting was planned."
+    )
+    assert _resolve(table, text, "a meeting was planned", "The Turkish sources", "2024-11-30")[0] == "turkey"
