@@ -52,9 +52,9 @@ _STATE_ORGANS = re.compile(
 )
 # the words of an organ that says nothing of whose it is ("the defence ministry", "the army command")
 _ORGAN_WORDS = frozenset(
-    "the a an its defence defense foreign interior information justice ministry ministries army command "
-    "general presidency government forces armed state media television tv news agency military security "
-    "source sources".split()
+    "the a an its defence defense foreign interior information justice health ministry ministries army "
+    "command general presidency government forces armed state media television tv news agency military "
+    "security source sources".split()
 )
 # the head of an unnamed organ speaker, looked up earlier in the article ("a ministry official")
 _ORGAN_HEADS = ("ministry", "presidency", "army", "military", "command", "government", "embassy")
@@ -62,7 +62,8 @@ COLUMNS = ("pattern", "actor", "from", "until", "kind")
 UNMATCHED = "other"
 _STATE_AT_UN = re.compile(
     r"\b(?:UN|U\.N\.|United Nations)\s+(?:envoy|ambassador|representative|mission)\b|"
-    r"\b(?:envoy|ambassador|representative|mission) to the (?:UN|U\.N\.|United Nations)\b"
+    r"\b(?:envoy|ambassador|representative|mission) to the (?:UN|U\.N\.|United Nations)\b|"
+    r"[’']s (?:UN|U\.N\.|United Nations)\s*$"  # "Russia's UN": the country's mission
 )
 # "the UN envoy for Syria", "the agency's representative in Turkey", "a diplomat at the UN": where an
 # envoy is sent, not whom he speaks for
@@ -305,16 +306,38 @@ def _compile(pattern: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){re.escape(pattern)}(?![\w-])", flags)
 
 
+_TITLE_WORDS = frozenset(
+    "president minister prime secretary spokesman spokeswoman spokesperson ambassador envoy commander "
+    "leader chief director deputy colonel brigadier major lieutenant captain king prince sheikh judge "
+    "general admiral interim acting caretaker former foreign defence defense interior senior supreme state "
+    "un u.n. us u.s.".split()
+)
+_PARTICLES = frozenset("abu umm bin ibn bint".split())
+
+
 def _names(words: list[str]) -> list[str]:
-    """The capitalised words of a mention that may be a name ("Miller"; not "The", "Ministry")."""
+    """The capitalised words of a mention that may be a name ("Miller"; not "The", "Ministry", "Mr")."""
     return [
         w
-        for w in words[1:] + words[:1]
+        for w in words
         if w[:1].isupper()
         and len(w) > 2
         and w.lower() not in _ORGAN_WORDS
+        and w.lower() not in _TITLE_WORDS
         and w.lower() not in ("his", "her", "their")
     ]
+
+
+def _name_key(words: list[str]) -> str | None:
+    """The surname to look up earlier: the last name word, with its particle ("Abu Hassan")."""
+    names = _names(words)
+    if not names:
+        return None
+    key = names[-1]
+    i = len(words) - 1 - words[::-1].index(key)
+    if i > 0 and words[i - 1].lower() in _PARTICLES:
+        key = f"{words[i - 1]} {key}"
+    return key
 
 
 def _is_bare_organ(entry: ActorEntry | None) -> bool:
@@ -616,12 +639,12 @@ class ActorTable:
         """
         words = re.findall(r"[\w’'-]+", speaker)
         names = _names(words)
-        named = self.best_entry(names[-1]) if names else None
+        named = self.best_entry(_name_key(words)) if names else None
         if named is not None and named.kind in ("place", "nationality"):
             return None  # "a diplomat in Moscow", "Syrian officials": a place or people, not a name
         heads: list[str] = []
         if names:
-            key, matches = names[-1], []
+            key = _name_key(words)
             matches = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text[:before]))
         elif 0 < len(words) <= 4:  # "the ministry", "a ministry official"; not "a source close to the group"
             heads = [w.lower() for w in words if w.lower() in _ORGAN_HEADS] or [words[-1].lower()]
@@ -703,8 +726,9 @@ class ActorTable:
                 found = self._nearest(
                     text, masked, before, left, day, kinds, first=True, historical=historical
                 )
-            if found is None:
-                found = self._nearest(text, masked, prev_para, at, day, kinds, historical=historical)
+            if found is None:  # "the group": the group last named, however far back
+                start = 0 if _GROUP.search(speaker) else prev_para
+                found = self._nearest(text, masked, start, at, day, kinds, historical=historical)
             if found is not None:
                 return found[0], f"antecedent '{found[1]}': {found[0].describe()}"
             return None

@@ -658,3 +658,44 @@ def test_a_nationality_is_not_a_name_to_look_up(table):
         "said a meeting was planned."
     )
     assert _resolve(table, text, "a meeting was planned", "The Turkish sources", "2024-11-30")[0] == "turkey"
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("the army general command", "2024-12-05", "syrian_government"),
+        ("the army general command", "2024-12-20", "hts"),
+        ("the information ministry", "2024-12-05", "syrian_government"),
+        ("Russia's UN", None, "russia"),
+        ("Iran's Supreme National Security Council", None, "iran"),
+        ("the Supreme National Security Council", None, "iran"),
+        ("the under-secretary-general for humanitarian affairs", None, "un"),
+    ],
+)
+def test_organs_with_a_side_of_their_own(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
+
+
+def test_the_syrian_army_command_is_not_the_datelines(table):
+    text = (
+        "MOSCOW, Dec 16 (Wire) - Assad spoke from exile.\n\nOn December 7 the presidency denied he had left. "
+        "That evening the army general command said its units were holding their lines."
+    )
+    content = "its units were holding their lines"
+    assert _resolve(table, text, content, "the army general command", "2024-12-16")[0] == "syrian_government"
+
+
+def test_the_group_is_the_group_named_last(table):
+    text = (
+        "ALEPPO, Dec 1 (Wire) - Rebels took the city.\n\nA senior HTS official said there would be no "
+        'talks.\n\n"We are here to stay," he said.\n\nThe group said bakeries would reopen within days.'
+    )
+    assert _resolve(table, text, "bakeries would reopen within days", "The group", "2024-12-01")[0] == "hts"
+
+
+def test_a_first_name_with_abu_is_not_looked_up_alone(table):
+    text = (
+        "DAMASCUS, Dec 8 (Wire) - Hayat Tahrir al-Sham leader Abu Mohammed al-Jolani spoke at the mosque.\n\n"
+        "Abu Hassan, a shopkeeper, said the night had been quiet."
+    )
+    assert _resolve(table, text, "the night had been quiet", "Abu Hassan", "2024-12-08")[0] == "other"
