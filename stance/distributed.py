@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 
+from .pipeline import DEFAULT_ACTOR_POLICY
 from .records import Article, ReadError
 
 OBJECT_STORE_BYTES = 200 * 1024 * 1024
@@ -64,7 +65,7 @@ class _Setup:
     info: _ModelInfo
     actors: list[str]  # extra actors tables, as given to ``ActorTable.load``
     shipped: list  # [] locally; on a cluster [ObjectRef of {"actors": ActorTable, "model": {name: bytes}}]
-    actor_policy: str = "combined"
+    actor_policy: str = DEFAULT_ACTOR_POLICY
     batch_statements: int = 512
     threads: int = 1
 
