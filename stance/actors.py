@@ -407,6 +407,7 @@ class ActorTable:
             for p, es in windows.items()
             if all(e.valid_from is not None and e.valid_from > HISTORICAL_DAY for e in es)
         )
+        self._folded = [e.pattern.casefold() for e in entries]  # a cheap test before the regex
         self._mention_cache: dict[int, tuple[str, list[tuple[int, int, int]]]] = {}
 
     @classmethod
@@ -432,8 +433,9 @@ class ActorTable:
     def _matches(self, speaker: str, day: str | None, historical: bool = False):
         """(order, entry, match) for every entry that names the speaker's side on ``day``."""
         out = []
+        folded = speaker.casefold()
         for order, entry in enumerate(self.entries):
-            if not entry.applies_on(day):
+            if self._folded[order] not in folded or not entry.applies_on(day):
                 continue
             if historical and entry.kind == "office" and entry.pattern.lower() in _FORMER:
                 continue  # "former" describes today; the statement is from the days in office
@@ -589,7 +591,10 @@ class ActorTable:
         if cached is not None and cached[0] is text:
             return cached[1]
         out = []
+        folded = text.casefold()
         for i, entry in enumerate(self.entries):
+            if self._folded[i] not in folded:
+                continue
             for m in entry.regex.finditer(text):
                 out.append((m.start(), m.end(), i))
         out.sort()
