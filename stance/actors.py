@@ -468,6 +468,19 @@ class ActorTable:
             for order, entry, m in matches
             if not any(a < m.end() and m.start() < b and b - a > m.end() - m.start() for a, b in spans)
         ]
+        matches = [  # "Syrian Kurdish": the first adjective qualifies the second, it names no side
+            (order, entry, m)
+            for order, entry, m in matches
+            if not (
+                entry.kind == "nationality"
+                and any(
+                    e.kind == "nationality"
+                    and n.start() > m.end()
+                    and not speaker[m.end() : n.start()].strip()
+                    for _, e, n in matches
+                )
+            )
+        ]
         at_un = _STATE_AT_UN.search(speaker) and any(
             e.kind == "nationality" and e.actor != "un" for _, e, _m in matches
         )

@@ -699,3 +699,17 @@ def test_a_first_name_with_abu_is_not_looked_up_alone(table):
         "Abu Hassan, a shopkeeper, said the night had been quiet."
     )
     assert _resolve(table, text, "the night had been quiet", "Abu Hassan", "2024-12-08")[0] == "other"
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("a Syrian Kurdish official", "2024-12-10", "other"),
+        ("the Syrian National Coalition", "2024-12-10", "other"),
+        ("the Syrian Democratic Council", "2025-03-14", "other"),
+        ("the Syrian Arab Army", "2024-12-01", "syrian_government"),
+        ("Israel's Arabic-language spokesman, Avichay Adraee", None, "other"),
+    ],
+)
+def test_syrian_bodies_that_are_not_the_government(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
