@@ -455,9 +455,8 @@ class ActorTable:
         highest kind wins, then, among people and countries, the first named ("Devlet Bahceli, an
         ally of President Erdogan"; "Iraq, Iran and Syria": GUIDELINES §1), then the longest pattern.
         A place or country in a relative clause describes the speaker, it is not a side ("a man who
-        fled Aleppo"). ``historical``: the statement was made before
-        the article's day, in office then; entries such as "former" that describe the present do
-        not apply.
+        fled Aleppo"). ``historical``: the statement was made before the article's day, in office
+        then; entries such as "former" that describe the present do not apply.
         """
         if not speaker:
             return None
