@@ -48,6 +48,8 @@ _FUNCTION_WORDS = frozenset("of for to in on at from with and the a an by".split
 _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
+_CAPS = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){0,5}")
+_LONG_INTRO = re.compile(r"[A-Z]\w*[^,;:\"“”«»]{0,100},\s*")  # "After meeting X at his residence on the coast, "
 _NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
 _CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported content
     r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:" + "|".join(sorted(_TIME_WORDS)) + r")|"
@@ -739,7 +741,7 @@ class Extractor:
         lead = _DATELINE.match(text, s_start, end)
         begin = lead.end() if lead else s_start
         intro = _INTRO.match(text, begin, end)
-        if intro and intro.group().split()[0] in self.lex.openers:
+        if intro and intro.group().split()[0].rstrip(",") in self.lex.openers:
             begin = intro.end()
         else:
             clause = self._participle_clause(text, begin, end)
@@ -848,34 +850,117 @@ class Extractor:
         return out
 
     def _person_mention(
-        self, text, layout: _Layout, quotes, starts, pos: int, pronoun: str = "he"
+        self, text, layout: _Layout, quotes, starts, pos: int, pronoun: str = "he", said=None, surnames=frozenset()
     ) -> _Span | None:
-        """The named person a "he"/"she" at ``pos`` most likely refers to.
+        """The person a "he"/"she" at ``pos`` most likely refers to.
 
-        Looks back sentence by sentence (at most four) for a named person outside
-        quotation marks and takes the first one of the nearest such sentence: the
-        subject, more often than not.
+        Looks back sentence by sentence (at most four, outside quotation marks) and takes, in
+        the nearest sentence that has one: its subject ("Araghchi, who met ..., struck a different
+        note. He said"), else the speaker of a statement in it ("..., Fidan told reporters"), else a
+        name that opens a clause. Failing all of these, the first named person of the nearest
+        sentence that has one. ``said``: the raw speaker starts of the article's statements and the
+        statements, in that order; ``surnames``: the last words of the article's full person names, so that
+        "Araghchi" alone is a person too.
         """
+        said_starts, said = said or ([], [])
         spans = layout.sentences.spans
         k = layout.sentences.at(pos)
         k = len(spans) - 1 if k is None else k
+        fallback = None
+
+        def fits(span: _Span) -> bool:
+            mention = text[span.start : span.end]
+            words = mention.lower().replace(",", " ").split()
+            if any(self.lex.genders.get(w, pronoun) != pronoun for w in words if w in self.lex.genders):
+                return False  # "he" is not "spokeswoman Maria Zakharova"
+            return self._is_person(mention, surnames, text[span.end : span.end + 80])
+
         for i in range(k, max(-1, k - 4), -1):
             a, b = spans[i]
+            if fallback is not None and "\n" in text[b : spans[i + 1][0]]:
+                break  # a name in this paragraph beats a subject in the one before
             dateline = _DATELINE.match(text, a, b)
             a, b = (dateline.end() if dateline else a), min(b, pos)
-            for m in _NAME.finditer(text, a, b):
+            if a >= b:
+                continue
+            subject = self._subject(text, a, b, quotes, starts)
+            if subject is not None and subject.end <= pos and fits(subject):
+                return subject
+            for st in said[bisect_left(said_starts, a) : bisect_left(said_starts, b)]:
+                if st.speaker_start is None or st.speaker.lower() in self.lex.pronouns:
+                    continue
+                mention = _Span(st.speaker_start, st.speaker_end)
+                if fits(mention):
+                    return mention
+            for m in _CAPS.finditer(text, a, b):
                 if inside(quotes, starts, m.start()) or text[max(0, m.start() - 1) : m.start()] == "(":
                     continue
                 mention = self.speaker_before(text, a, m.end())
-                if mention is None:
+                if mention is None or not fits(mention):
                     continue
-                words = text[mention.start : mention.end].lower().replace(",", " ").split()
-                if self._speaker_kind(text[mention.start : mention.end]) != "person":
-                    continue
-                if any(self.lex.genders.get(w, pronoun) != pronoun for w in words if w in self.lex.genders):
-                    continue  # "he" is not "spokeswoman Maria Zakharova"
-                return mention
-        return None
+                before = text[a : mention.start].rstrip()
+                if not before or before[-1] in ",;:—–-" + _QUOTE_CLOSE + _QUOTE_OPEN + "“”«»":
+                    return mention  # a name that opens a clause, not one after "met" or "with"
+                if fallback is None:
+                    fallback = mention
+        return fallback
+
+    def _subject(self, text: str, a: int, b: int, quotes, starts) -> _Span | None:
+        """The mention that opens the sentence ``a:b`` after its opening adverbial, if any."""
+        begin = self._sentence_start(text, a, b)
+        intro = _LONG_INTRO.match(text, begin, b)
+        if intro and intro.group().split()[0].rstrip(",") in self.lex.openers:
+            begin = intro.end()  # "After meeting King Abdullah at his residence on the coast, Blinken ..."
+        if begin >= b or text[begin] in _QUOTE_OPEN + "“«‘" or inside(quotes, starts, begin):
+            return None
+        subject = self.speaker_after(text, begin, b)
+        return subject if subject is not None and subject.start == begin else None
+
+    def _surnames(self, text: str, quotes, starts) -> frozenset[str]:
+        """Last words of the full person names outside quotation marks ("Bashar al-Assad" -> assad)."""
+        out = set()
+        for m in _NAME.finditer(text):
+            if inside(quotes, starts, m.start()) or not self._is_person(m.group()):
+                continue
+            last = re.sub(r"[’']s$", "", m.group().split()[-1]).lower()
+            out.add(last)
+            if last.startswith("al-"):
+                out.add(last[3:])
+        return frozenset(out)
+
+    def _is_person(self, mention: str, surnames=frozenset(), after: str = "") -> bool:
+        """Whether a mention names one person: its head noun is a person's ("A spokesman for the
+        command"), it is a title and a name ("Defence Minister Ali Abbas") or a full name, or a
+        single word that is the surname of a full name (``surnames``) or has a person's apposition
+        after it ("Fadi, a 29-year-old engineer,", "Mahmoud, 41,")."""
+        words = []
+        for w in re.findall(r"[^\s,]+|,", mention):
+            low = w.lower().strip("().")
+            if w == "," or low in _FUNCTION_WORDS - {"the", "a", "an"} or low in ("who", "whose", "which", "that"):
+                break
+            words.append(w)
+        if not words or words[0].lower() in self.lex.pronouns:
+            return False
+        lows = [re.sub(r"[’']s$", "", w.lower().strip("().")) for w in words]
+        if lows[-1] in self.lex.persons:
+            return True
+        if lows[-1] in self.lex.titles:
+            return False  # "The army general command", "the Syrian Observatory"
+        if any(w in self.lex.persons for w in lows):
+            return _is_cap(words[-1])  # "Kremlin spokesman Dmitry Peskov"
+        if any(w in self.lex.titles for w in lows):
+            return False
+        caps = [w for w in words if _is_cap(w)]
+        if lows[0] != "the" and len(caps) >= 2 and len(caps) == len(words):
+            return True  # a full name
+        if len(words) == 1 and _is_cap(words[0]):
+            if lows[0] in surnames or lows[0].removeprefix("al-") in surnames:
+                return True
+            apposition = re.match(r",\s*(?:\d{1,3}\b|(?:an?|the)\s+([^,.;]{1,60}?)\s*(?:,|\.|\b(?:who|from|of|in|at|with)\b))", after)
+            if apposition:
+                head = (apposition.group(1) or "").split()
+                return not head or head[-1].lower() in self.lex.persons
+        return False
 
     def _group_mention(self, text: str, layout: _Layout, pos: int) -> _Span | None:
         """What an "it"/"they" that opens its sentence at ``pos`` most likely refers to.
@@ -908,6 +993,9 @@ class Extractor:
         """Pronouns and bare descriptions take the most recent compatible speaker."""
         seen = _Seen(self)
         starts = [q.open for q in quotes]
+        surnames = self._surnames(text, quotes, starts)
+        by_start = sorted((st for st in statements if st.speaker_start is not None), key=lambda st: st.speaker_start)
+        said = ([st.speaker_start for st in by_start], by_start)  # raw speaker starts: resolving moves them
         for st in statements:
             mention = (st.speaker or "").strip()
             low = mention.lower()
@@ -916,7 +1004,7 @@ class Extractor:
             if low in self.lex.pronouns:
                 want = self.lex.pronouns[low]
                 named = (
-                    self._person_mention(text, layout, quotes, starts, st.speaker_start, low)
+                    self._person_mention(text, layout, quotes, starts, st.speaker_start, low, said, surnames)
                     if want == "person"
                     else self._group_mention(text, layout, st.speaker_start)
                     if want == "group"

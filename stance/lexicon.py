@@ -28,6 +28,7 @@ class Lexicon:
     invertible: frozenset[str]
     genders: dict[str, str]  # word -> the pronoun it agrees with (he/she)
     documents: frozenset[str]  # "the statement said": the words stand for whoever issued them
+    persons: frozenset[str] = frozenset()  # nouns that name one person ("spokesman", "fighter")
 
 
 def _trie(phrases) -> str:
@@ -75,6 +76,7 @@ def load_lexicon() -> Lexicon:
         invertible=frozenset(_lines("invertible.txt")),
         genders=dict(line.split("\t") for line in _lines("genders.tsv")),
         documents=frozenset(_lines("documents.txt")),
+        persons=frozenset(w.lower() for w in _lines("persons.txt")),
         parentheticals=re.compile(
             r",\s*(?:" + "|".join(_lines("parentheticals.txt")) + r"),\s*$", re.IGNORECASE
         ),
