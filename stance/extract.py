@@ -339,8 +339,10 @@ class Extractor:
                     break  # "Rebels have entered Hama, the army said": Hama ends a clause
                 if k < 0 and left and left[0] in self.lex.openers:
                     break
-                joins = (self._is_name(left) and self._has_title(right)) or (
-                    self._is_name(right) and self._has_title(left)
+                joins = (
+                    (self._is_name(left) and self._has_title(right))
+                    or (self._is_name(right) and self._has_title(left))
+                    or self._listing(left, [t[2] for t in toks[j + 1 : end + 1]])
                 )
                 if not left or not joins:
                     break
@@ -351,6 +353,17 @@ class Extractor:
             j -= 1
         strict = self._finish(toks[j + 1 : end + 1]) if end >= 0 else None
         return strict or self._clause_subject(toks, end)
+
+    def _listing(self, left: list[str], rest: list[str]) -> bool:
+        """Whether ``left`` is one more item of a list of names that ``rest`` ends ("The United States,
+        | France, Germany and Britain"; "the foreign ministers of Qatar, | Jordan, Iran and Russia")."""
+        if not left or not _is_cap(left[-1]) or "and" not in rest:
+            return False
+        items = " ".join(rest).replace(" and ", " , ").split(" , ")
+        return all(
+            item and all(_is_cap(w) or w.lower() == "the" for w in item.split()) and _is_cap(item.split()[-1])
+            for item in items
+        )
 
     def _clause_subject(self, toks, end: int) -> _Span | None:
         """Fallback: the whole clause before the cue when it is short and verb-free."""

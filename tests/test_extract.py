@@ -966,6 +966,16 @@ def test_he_takes_a_first_name_with_a_persons_apposition():
     assert _said(text, "queue for six hours") == "Karim"
 
 
+
+def test_a_list_of_speakers_is_kept_whole():
+    text = "Jordan, Egypt, Iraq and Lebanon said in a joint statement that the border must stay open."
+    assert _said(text, "border must stay open") == "Jordan, Egypt, Iraq and Lebanon"
+    text = "The interior ministers of Jordan, Iraq and the United Arab Emirates said the roads were safe."
+    assert _said(text, "roads were safe") == "The interior ministers of Jordan, Iraq and the United Arab Emirates"
+    text = "After talks in Amman, Iraq and Jordan said the crossing would reopen."
+    assert _said(text, "crossing would reopen") == "Iraq and Jordan"
+
+
 # -- invariants (run() checks them on every text above) over whole articles ---------------------------------
 
 
