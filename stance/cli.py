@@ -170,7 +170,7 @@ def score(
     except OutputError as exc:
         _fail(str(exc), EXIT_OUTPUT)
     _print_summary(summary)
-    if summary.articles == 0:
+    if summary.articles == 0 and not summary.resumed_from:  # a rerun of a finished run is no failure
         raise typer.Exit(EXIT_NOTHING_READ)
 
 
@@ -395,7 +395,14 @@ def demo(
     _err(f"report: {report_path}\nopen it in a browser, or explore: stance serve {results}")
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    _err(f"warning: {message}")
+
+
 def main() -> None:
+    import warnings
+
+    warnings.showwarning = _show_warning  # one "warning: ..." line, not Python's file:line format
     app()
 
 

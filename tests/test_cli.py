@@ -244,3 +244,18 @@ def test_report_unwritable_output_exits_4(tmp_path):
     (tmp_path / "file").write_text("")
     code, _, err = cli("report", RESULTS_SMALL, "-o", tmp_path / "file" / "report.html")
     assert code == 4 and err.startswith(f"error: {tmp_path / 'file' / 'report.html'}: cannot write")
+
+
+def test_warnings_are_one_plain_line(capsys, monkeypatch):
+    import warnings
+
+    from stance import cli
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    def warn_once():
+        warnings.warn("model files not verified", UserWarning, stacklevel=1)
+
+    monkeypatch.setattr(cli, "app", warn_once)
+    cli.main()
+    err = capsys.readouterr().err
+    assert err == "warning: model files not verified\n"

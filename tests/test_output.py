@@ -438,6 +438,7 @@ def test_full_disk_while_finishing_is_a_clear_error(tiny, collection, tmp_path, 
     monkeypatch.undo()
     result = CliRunner().invoke(app, args)  # resumes after every input: only the finishing step is left
     assert "resumed after 44 inputs done" in result.stdout + result.stderr, result.stderr
+    assert result.exit_code == 0, result.stderr  # nothing left to read is no failure on a rerun
     assert out.exists() and errors_path(out).exists() and not Path(f"{out}.partial").exists()
     assert len(read_results(out)) > 0
 
