@@ -102,10 +102,12 @@ _FORMER = frozenset({"former", "ex-"})
 # the states of the table: a dateline or a country named nearby may give their organs a side
 _STATES = frozenset({"syrian_government", "hts", "russia", "iran", "turkey", "us"})
 _SYRIA = frozenset({"syrian_government", "hts"})
+_BUREAUS = frozenset({"beirut", "amman"})  # where the wires cover Syria from
 
 HISTORICAL_DAY = "2024-12-08"  # the last day of Assad's government
 _THEN = re.compile(
-    r"\b(?:then[- ]|at the time\b|under Assad\b|"
+    r"\b(?:then[- ](?=(?-i:[A-Z])|(?:foreign|defen[cs]e|interior|information|prime|vice|deputy|minister|"
+    r"president|ambassador|envoy|army|chief|head|leader|commander|spokes)\w*)|at the time\b|under Assad\b|"
     r"before (?:the|his|its|Assad's) (?:fall|ouster|collapse|flight)\b|"
     r"before (?:the |its |his )?(?:[\w-]+ ){0,3}(?:fell|collapsed|was toppled|was ousted|fled)\b|"
     r"years? (?:ago|earlier)\b|during the war\b)",
@@ -573,10 +575,10 @@ class ActorTable:
         return None
 
     def _state_seat(self, text: str, day: str | None) -> ActorEntry | None:
-        """The dateline city when it is the seat of exactly one state of the table ("MOSCOW, Dec 9 -").
+        """The side of the dateline ("MOSCOW, Dec 9 -", "DOHA -", "GAZIANTEP, Türkiye -"), if it has one.
 
-        A bureau city such as Beirut or Amman says where the reporter files from, not whose organ
-        "the army" is.
+        Beirut and Amman, the bureaus that cover Syria, say where the reporter files from, not whose
+        organ "the army" is; of two cities ("NEW YORK/WASHINGTON") a state's seat wins.
         """
         match = _DATELINE_CITIES.match(text[:200])
         if not match:
@@ -591,9 +593,11 @@ class ActorTable:
             city = city.strip().lower()
             for entry in self.entries:
                 if entry.kind == "place" and entry.applies_on(day) and entry.pattern.lower() == city:
-                    if entry.actor in _STATES:
+                    if city not in _BUREAUS:
                         found.append(entry)
                     break
+        states = [e for e in found if e.actor in _STATES]  # "NEW YORK/WASHINGTON": Washington
+        found = states or found
         return found[0] if len(found) == 1 else None
 
     def _mentions(self, text: str) -> list[tuple[int, int, int]]:
@@ -776,7 +780,7 @@ class ActorTable:
             ):
                 continue  # "Turkey's defence ministry", "Syrian officials", "the Kremlin said"; not "Syria"
             return entry, f"nearby mention '{found[1]}': {entry.describe()}"
-        seat = self._state_seat(text, day)
+        seat = None if historical else self._state_seat(text, day)  # where the reporter is today
         if seat is not None:
             return seat, f"dateline: {seat.describe()}"
         return None

@@ -713,3 +713,59 @@ def test_a_first_name_with_abu_is_not_looked_up_alone(table):
 )
 def test_syrian_bodies_that_are_not_the_government(table, speaker, day, expected):
     assert actor(table, speaker, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker", "day", "expected"),
+    [
+        (
+            "DOHA, Dec 15 (Wire) - Qatar will reopen its embassy in Damascus, the foreign ministry said.",
+            "Qatar will reopen its embassy in Damascus",
+            "the foreign ministry",
+            "2024-12-15",
+            "other",
+        ),
+        (
+            "NEW YORK/WASHINGTON, Dec 1 (Wire) - Talks went on.\n\nA senior administration official said "
+            "the status quo was not sustainable.",
+            "the status quo was not sustainable",
+            "A senior administration official",
+            "2024-12-01",
+            "us",
+        ),
+        # a dateline says where the reporter is today, not whose organ spoke in 2023
+        (
+            "JERUSALEM, Feb 23 (Wire) - Israel set out its terms.\n\nIn a statement in 2023, the army "
+            "command said air defences had downed most missiles.",
+            "air defences had downed most missiles",
+            "the army command",
+            "2025-02-23",
+            "syrian_government",
+        ),
+        # "then" in a sequence is not "then-minister"
+        (
+            "MOSCOW, Dec 10 (Wire) - Russia spoke.\n\nThe defence ministry then reported that its aircraft "
+            "had struck convoys.",
+            "its aircraft had struck convoys",
+            "The defence ministry",
+            "2024-12-10",
+            "russia",
+        ),
+    ],
+)
+def test_the_dateline(table, text, content, speaker, day, expected):
+    got, reason = _resolve(table, text, content, speaker, day)
+    assert got == expected, reason
+
+
+@pytest.mark.parametrize(
+    ("speaker", "day", "expected"),
+    [
+        ("The military", "2024-12-05", "syrian_government"),
+        ("the Israeli military", "2024-12-05", "other"),
+        ("the SDF's Deir ez-Zor Military Council", None, "other"),
+        ("the then information minister Omran al-Zoubi", "2024-12-08", "syrian_government"),
+    ],
+)
+def test_military_entries(table, speaker, day, expected):
+    assert actor(table, speaker, day) == expected
