@@ -755,6 +755,8 @@ class ActorTable:
             return None
         # "In Damascus, the foreign ministry said": a place or country before it in the sentence
         found = self._nearest(text, masked, left, at, day, ("nationality", "place"), locative=True)
+        if found is not None and text[found[2] : at].strip(" ,") not in ("", "the"):
+            found = None  # "In Damascus, the ministry"; not "fighting in Syria, as the ministry"
         if found is None:  # "The Assad government's response, issued by the army command"
             found = self._nearest(text, masked, left, at, day, ("institution",), actors=_STATES - {"hts"})
         if found is not None:

@@ -769,3 +769,12 @@ def test_the_dateline(table, text, content, speaker, day, expected):
 )
 def test_military_entries(table, speaker, day, expected):
     assert actor(table, speaker, day) == expected
+
+
+def test_a_place_in_the_reported_events_is_not_the_organs(table):
+    text = (
+        "GENEVA, Nov 30 (Wire) - Aid stalled.\n\nConvoys stopped in northern Syria, as the world body's top "
+        "official in the country appealed for safe passage."
+    )
+    got, reason = _resolve(table, text, "for safe passage", "the world body's top official", "2024-11-30")
+    assert got != "syrian_government", reason
