@@ -317,6 +317,9 @@ class Extractor:
         ):
             i -= 1
         if i >= 0 and toks[i][2] == ",":
+            whole = self._apposed_subject(text, lo, toks[i][0])
+            if whole is not None:
+                return whole
             i -= 1  # closing comma of an apposition: "Geir Pedersen, called"
             rel = [k for k in range(i, -1, -1) if toks[k][2].lower() in ("who", "whose", "which")]
             if rel and rel[0] > 0 and toks[rel[0] - 1][2] == ",":
@@ -353,6 +356,31 @@ class Extractor:
             j -= 1
         strict = self._finish(toks[j + 1 : end + 1]) if end >= 0 else None
         return strict or self._clause_subject(toks, end)
+
+    def _apposed_subject(self, text: str, lo: int, comma: int) -> _Span | None:
+        """The subject that opens the clause and ends at an apposition closed by the comma at ``comma``.
+
+        "Deputy Minister Ivan Petrov, the Kremlin's point man for the region, said" is the mention
+        and its apposition (an apposition opens with a determiner or a possessive); "Defence Minister
+        Ali Abbas, appearing in a video from the front, said" is the mention without its participle
+        clause. None when the clause does not open with a mention that the apposition follows.
+        """
+        begin = self._sentence_start(text, lo, comma)
+        mention = self.speaker_after(text, begin, comma)
+        if mention is None or mention.start != begin:
+            return None
+        rest = text[mention.end : comma]
+        if not rest.strip():
+            return mention  # "Mazloum Abdi, commander of the SDF," is one mention already
+        first = re.match(r"\s*,\s*([\w’'-]+)\s", rest)
+        if first is None or len(rest) > 200:
+            return None
+        word = first.group(1)
+        if word.lower() in ("a", "an", "the") or (_is_cap(word) and re.search(r"[’']s$", word)):
+            return _Span(mention.start, _blank_back(text, comma))
+        if word.islower() and word.endswith(("ing", "ed", "en", "wn")) and word not in self.lex.titles:
+            return mention
+        return None
 
     def _listing(self, left: list[str], rest: list[str]) -> bool:
         """Whether ``left`` is one more item of a list of names that ``rest`` ends ("The United States,

@@ -976,6 +976,17 @@ def test_a_list_of_speakers_is_kept_whole():
     assert _said(text, "crossing would reopen") == "Iraq and Jordan"
 
 
+
+def test_a_subject_keeps_its_apposition_and_drops_its_participle_clause():
+    text = "Ivan Petrov, the Kremlin's point man for the region, told reporters that the bases would stay."
+    assert _said(text, "bases would stay") == "Ivan Petrov, the Kremlin's point man for the region"
+    text = "The Northern Command, the alliance led by the Free Brigades, said it had taken the bridge."
+    assert _said(text, "taken the bridge") == "The Northern Command, the alliance led by the Free Brigades"
+    text = ("Defence Minister Omar Saleh, appearing in a video filmed near the front line north of the city, "
+            "said the army was regrouping.")
+    assert _said(text, "army was regrouping") == "Defence Minister Omar Saleh"
+
+
 # -- invariants (run() checks them on every text above) over whole articles ---------------------------------
 
 
