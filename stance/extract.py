@@ -61,7 +61,7 @@ _PARTICIPLE_CLAUSE = re.compile(  # "Proscribed as ..., ", "Backed by ..., ": a 
     r"([A-Z][a-z]+(?:ed|en))\s+(?:as|by|in|for|from|with|after|under|over)\b[^,;:\"“”«»]{0,100},\s*"
 )
 _NONBLANK = re.compile(r"\S")
-_GERUND_JOIN = re.compile(r",\s*$")  # '..., adding that ...': a second speech act of the same speaker
+_GERUND_JOIN = re.compile(r",\s*(?:while\s+|also\s+)?$")  # '..., (while) adding that ...': the same speaker again
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
@@ -183,8 +183,9 @@ class _Seen:
     def latest_with(self, head: str, other_than: str) -> Statement | None:
         """The last statement whose speaker contains ``head`` and is not ``other_than``."""
         read, runs = self.heads.get(head, (0, []))
+        word = re.compile(rf"(?<![\w-]){re.escape(head)}(?:s|es)?(?![\w-])")  # "command", not "commander"
         for low, st in self.named[read:]:
-            if head in low:
+            if word.search(low):
                 _push_run(runs, low, st)
         self.heads[head] = (len(self.named), runs)
         return next((st for low, st in reversed(runs[-2:]) if low != other_than), None)
@@ -502,7 +503,7 @@ class Extractor:
             holder = next((k for k, (a, b) in enumerate(claimed) if a <= c_start < b), None)
             conj = _COORDINATED.search(text, max(s_start, c_start - 12), c_start)
             if cue_is_gerund(text[c_start:c_end]):
-                conj = _GERUND_JOIN.search(text, max(s_start, c_start - 4), c_start) if out else None
+                conj = _GERUND_JOIN.search(text, max(s_start, c_start - 10), c_start) if out else None
             if conj and kind != "verb-quote":
                 made = self._coordinated(
                     article, s_start, s_end, conj.start(), c_start, c_end, sent_quotes, out
@@ -598,6 +599,8 @@ class Extractor:
         if cue.lower().endswith("ing") and not text[s_start:c_start].strip(" ,").split()[1:]:
             return self._gerund_opener(article, s_start, s_end, c_start, c_end, sent_quotes)
         speaker = self.speaker_before(text, s_start, c_start)
+        if " " not in cue and cue_is_gerund(cue):
+            speaker = self._gerund_subject(text, s_start, c_start, speaker, sent_quotes)
         content_start = self._content_start(text, c_end, s_end, cue)
         if speaker is not None:
             gap = text[s_start : speaker.start].rstrip()
@@ -630,6 +633,29 @@ class Extractor:
             if statement:
                 return self._join_interrupted(article, statement, speaker, speaker.end, s_end, sent_quotes)
         return None
+
+    def _gerund_subject(self, text: str, s_start: int, c_start: int, speaker, sent_quotes) -> _Span | None:
+        """The speaker of "X did Y to Z, saying ...": the subject of the clause, not the nearest noun."""
+        before = text[s_start:c_start]
+        quoted = re.search(r"\b(?:quoted|cited)\s+([^,;:\"“”«»]{1,80}?)\s+as\s+$", before)
+        if quoted:  # "Tasnim quoted a senior commander as saying"
+            found = self.speaker_after(text, s_start + quoted.start(1), s_start + quoted.end(1))
+            return found if found is not None and found.end == s_start + quoted.end(1) else None
+        owner = re.search(r"[’']s\s+$", before)
+        if owner:  # "Shaibani's warning that ...": a noun, its owner the speaker
+            return self.speaker_before(text, s_start, s_start + owner.start())
+        if speaker is not None and re.search(
+            r"\b(?:with|after|amid|despite|following|without)\s+$", text[s_start : speaker.start], re.I
+        ):
+            return speaker  # "..., with the United Nations saying ...": the gerund's own subject
+        subject = self._subject(text, s_start, c_start, sent_quotes, [q.open for q in sent_quotes])
+        if subject is None or subject.end > c_start:
+            return speaker
+        if speaker is None or speaker.start > subject.start:
+            return subject
+        if speaker.start == subject.start and "," not in text[subject.end : speaker.end]:
+            return subject  # "The command also addressed Alawites directly, urging": not all of it
+        return speaker
 
     def _content_before(self, text, gap: str, c_end: int, content_start: int, s_end: int) -> bool:
         """Whether "..., SPEAKER said ..." reports what came before the speaker."""
@@ -1071,6 +1097,10 @@ class Extractor:
                 head = words[-1].rstrip("s") if words[-1] != "press" else words[-1]
                 # "the source" -> "a Syrian military source"; "the statement" -> its issuer
                 target = seen.latest(low) if head in self.lex.documents else seen.latest_with(head, low)
+                if target is not None and head not in self.lex.documents and words[0] != "one":
+                    known = set(re.findall(r"[\w-]+", target.speaker.lower().replace("’s", "").replace("'s", "")))
+                    if any(w.removesuffix("’s").removesuffix("'s") not in known for w in words[1:-1]):
+                        target = None  # "the army general command" is not "the Military Operations Command"
             if target is not None:
                 st.speaker, st.speaker_start, st.speaker_end = (
                     target.speaker,

@@ -987,6 +987,33 @@ def test_a_subject_keeps_its_apposition_and_drops_its_participle_clause():
     assert _said(text, "army was regrouping") == "Defence Minister Omar Saleh"
 
 
+
+def test_a_gerund_cue_takes_the_subject_of_its_clause():
+    text = "The Northern Command issued a message to farmers in Idlib saying that the dam would be repaired."
+    assert _said(text, "dam would be repaired") == "The Northern Command"
+    text = "Prime Minister Karim Nassar visited the border town on Friday, warning that the crossing would close."
+    assert _said(text, "crossing would close") == "Prime Minister Karim Nassar"
+    text = "Jordan and Iraq met on Monday, with the United Nations saying the truce had been broken."
+    assert _said(text, "truce had been broken") == "the United Nations"
+    text = "The Anadolu agency quoted a senior officer as saying the patrols would resume."
+    assert _said(text, "patrols would resume") == "a senior officer"
+    text = ("The ceasefire will be extended, Foreign Minister Lena Sorensen said on Monday, "
+            "while insisting that aid must reach the north first.")
+    assert _said(text, "aid must reach the north") == "Foreign Minister Lena Sorensen"
+
+
+def test_a_bare_description_needs_its_modifiers_in_the_earlier_speaker():
+    text = ("The Northern Command said its fighters had crossed the river.\n\n"
+            "The army general command said its units had repelled an attack on the bridge.")
+    assert _said(text, "repelled an attack") == "The army general command"
+    text = ("Norway's foreign ministry said the talks should resume.\n\n"
+            "The foreign ministry also said aid should be allowed in.")
+    assert _said(text, "aid should be allowed") == "Norway's foreign ministry"
+    text = ("A rebel commander said the city had fallen.\n\n"
+            "The command said its fighters were advancing on the airport.")
+    assert _said(text, "advancing on the airport") == "The command"  # "command" is not "commander"
+
+
 # -- invariants (run() checks them on every text above) over whole articles ---------------------------------
 
 
