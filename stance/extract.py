@@ -49,6 +49,7 @@ _QUOTE_CLOSE = "\"”»’'"
 _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
 _CAPS = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){0,5}")
+_AGE = re.compile(r"\d{1,3}-year-old")
 _LONG_INTRO = re.compile(r"[A-Z]\w*[^,;:\"“”«»]{0,100},\s*")  # "After meeting X at his residence on the coast, "
 _NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
 _CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported content
@@ -248,10 +249,14 @@ class Extractor:
     # -- speaker mentions -------------------------------------------------
     def _word_ok(self, word: str) -> bool:
         low = word.lower().strip("().")
-        if low in self.lex.titles or low in self.lex.speaker_words:
+        if low in self.lex.titles or low in self.lex.speaker_words or low in self.lex.persons:
             return True
         if low.endswith(("'s", "’s")) and (low[:-2] in self.lex.titles or _is_cap(word)):
             return True
+        if low.endswith(("s'", "s’")) and (low[:-1] in self.lex.titles or _is_cap(word)):
+            return True  # "the rebels' operations room"
+        if _AGE.fullmatch(low):
+            return True  # "34-year-old Mariam"
         return _is_cap(word) and low not in _TIME_WORDS
 
     def _has_head(self, words: list[str]) -> bool:
@@ -352,10 +357,17 @@ class Extractor:
                     break
                 j = k
                 continue
+            if word.lower() == "by" and j > 0 and toks[j - 1][2].lower() in ("quoted", "cited"):
+                j -= 2  # "A senior officer quoted by the al-Watan newspaper said"
+                continue
             if not self._word_ok(word):
                 break
             j -= 1
         strict = self._finish(toks[j + 1 : end + 1]) if end >= 0 else None
+        if strict is not None and j + 1 == end and toks[end][2].islower():
+            whole = self._clause_subject(toks, end)  # "One widely read channel", not "channel"
+            if whole is not None and whole.start < strict.start:
+                return whole
         return strict or self._clause_subject(toks, end)
 
     def _apposed_subject(self, text: str, lo: int, comma: int) -> _Span | None:
@@ -492,6 +504,8 @@ class Extractor:
                 continue  # "United States", "Says Who" in a title: not a verb
             if text[max(lo, m.start() - 3) : m.start()].lower() == "to ":
                 continue  # "declined to say": no statement
+            if m.group().lower() in ("quoted", "cited") and re.match(r"\s+by\b", text[m.end() : m.end() + 4]):
+                continue  # "A senior officer quoted by al-Watan said": the officer speaks, at "said"
             if not inside(quotes, starts, m.start()):
                 yield m.start(), m.end(), self.lex.cues[m.group().lower()]
 
@@ -638,7 +652,7 @@ class Extractor:
         """The speaker of "X did Y to Z, saying ...": the subject of the clause, not the nearest noun."""
         before = text[s_start:c_start]
         quoted = re.search(r"\b(?:quoted|cited)\s+([^,;:\"“”«»]{1,80}?)\s+as\s+$", before)
-        if quoted:  # "Tasnim quoted a senior commander as saying"
+        if quoted and not quoted.group(1).startswith("by "):  # "Tasnim quoted a senior commander as saying"
             found = self.speaker_after(text, s_start + quoted.start(1), s_start + quoted.end(1))
             return found if found is not None and found.end == s_start + quoted.end(1) else None
         owner = re.search(r"[’']s\s+$", before)

@@ -1014,6 +1014,34 @@ def test_a_bare_description_needs_its_modifiers_in_the_earlier_speaker():
     assert _said(text, "advancing on the airport") == "The command"  # "command" is not "commander"
 
 
+
+@pytest.mark.parametrize(
+    "text, words, speaker",
+    [
+        ("The Armenian Catholic archbishop of Homs, reached by telephone, said the night had been quiet.",
+         "night had been quiet", "The Armenian Catholic archbishop of Homs"),
+        ("A spokesman for the rebels' operations room said the road was cut.",
+         "road was cut", "A spokesman for the rebels' operations room"),
+        ("At the crossing, 34-year-old Mariam said she would wait another month.",
+         "wait another month", "34-year-old Mariam"),
+        ("A Russian diplomatic source told reporters that the base would stay open.",
+         "base would stay open", "A Russian diplomatic source"),
+        ("A senior officer quoted by the pro-government al-Ayam newspaper said the army would respond.",
+         "army would respond", "A senior officer quoted by the pro-government al-Ayam newspaper"),
+        ("One widely read channel said the units had withdrawn overnight.",
+         "units had withdrawn", "One widely read channel"),
+    ],
+)
+def test_speaker_mentions_keep_their_head_and_modifiers(text, words, speaker):
+    assert _said(text, words) == speaker
+
+
+def test_according_to_opens_a_sentence_and_is_not_part_of_the_speaker():
+    text = "According to diplomatic sources, Foreign Minister Lena Sorensen said the talks would go on."
+    st = only([s for s in run(text) if s.text == "the talks would go on"])
+    assert st.speaker == "Foreign Minister Lena Sorensen"
+
+
 # -- invariants (run() checks them on every text above) over whole articles ---------------------------------
 
 
