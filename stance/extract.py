@@ -973,7 +973,7 @@ class Extractor:
                 mention = _Span(st.speaker_start, st.speaker_end)
                 if fits(mention):
                     return mention
-            for m in _CAPS.finditer(text, a, b):
+            for m in _CAPS.finditer(text, a, b if i < k else a):  # not a name in the pronoun's own opener
                 if inside(quotes, starts, m.start()) or text[max(0, m.start() - 1) : m.start()] == "(":
                     continue
                 mention = self.speaker_before(text, a, m.end())
@@ -1043,19 +1043,31 @@ class Extractor:
                 return not head or head[-1].lower() in self.lex.persons
         return False
 
-    def _group_mention(self, text: str, layout: _Layout, pos: int) -> _Span | None:
+    def _group_mention(self, text: str, layout: _Layout, pos: int, said=None) -> _Span | None:
         """What an "it"/"they" that opens its sentence at ``pos`` most likely refers to.
 
         The named subject of the sentence before, in the same paragraph ("HTS is rooted
         in ... Proscribed as ..., it has ... told"); None when that subject is a pronoun or
-        a bare description ("The ministry"), left to the earlier speakers.
+        a bare description ("The ministry"), left to the earlier speakers. With ``said`` (see
+        ``_person_mention``), an "it"/"they" inside its sentence also takes a group that speaks
+        earlier in the same sentence, else that named subject of the sentence before.
         """
         k = layout.sentences.at(pos)
-        if not k:
+        if k is None:
             return None
         spans = layout.sentences.spans
-        (a, b), (prev_a, prev_b) = spans[k], spans[k - 1]
-        if self._sentence_start(text, a, b) != pos or "\n" in text[prev_b:a]:
+        (a, b) = spans[k]
+        opens = self._sentence_start(text, a, b) == pos
+        if not opens and said is not None:  # '..., killed in what it called ...': a group speaking earlier in it
+            said_starts, statements = said
+            for st in reversed(statements[bisect_left(said_starts, a) : bisect_left(said_starts, pos)]):
+                mention = (st.speaker or "").strip()
+                if mention and mention.lower() not in self.lex.pronouns and not self._is_person(mention):
+                    return _Span(st.speaker_start, st.speaker_end)
+        if not k:
+            return None
+        (prev_a, prev_b) = spans[k - 1]
+        if "\n" in text[prev_b:a] or not (opens or said is not None):
             return None
         begin = self._sentence_start(text, prev_a, prev_b)
         mention = self.speaker_after(text, begin, prev_b)
@@ -1065,7 +1077,7 @@ class Extractor:
         if (
             words[0].lower() in self.lex.pronouns
             or not any(_is_cap(w) for w in words if w.lower() not in _QUANTIFIERS)
-            or self._speaker_kind(text[mention.start : mention.end]) != "group"
+            or self._is_person(text[mention.start : mention.end])
         ):
             return None
         return mention
@@ -1087,7 +1099,7 @@ class Extractor:
                 named = (
                     self._person_mention(text, layout, quotes, starts, st.speaker_start, low, said, surnames)
                     if want == "person"
-                    else self._group_mention(text, layout, st.speaker_start)
+                    else self._group_mention(text, layout, st.speaker_start, said)
                     if want == "group"
                     else None
                 )

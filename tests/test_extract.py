@@ -1042,6 +1042,24 @@ def test_according_to_opens_a_sentence_and_is_not_part_of_the_speaker():
     assert st.speaker == "Foreign Minister Lena Sorensen"
 
 
+
+def test_it_takes_the_group_that_is_the_subject_before():
+    text = ("Norway's foreign ministry said the talks should resume.\n\n"
+            'The Northern Alliance was equally dismissive. Talk of a ceasefire "comes too late", it said.')
+    assert _said(text, "comes too late") == "The Northern Alliance"
+    text = ("A field commander said the front was holding.\n\n"
+            "The Syrian Observatory for Human Rights reported clashes near the dam. "
+            "It said reinforcements had arrived from Homs.")
+    assert _said(text, "reinforcements had arrived") == "The Syrian Observatory for Human Rights"
+
+
+def test_he_is_not_a_name_in_his_own_opening_clause():
+    text = ("Foreign Minister Ali Rezaei spoke to reporters on Monday.\n\n"
+            "Asked whether Tehran regretted backing President Karim Nassar for years, "
+            "he said the support had been given to a lawful government.")
+    assert _said(text, "support had been given") == "Foreign Minister Ali Rezaei"
+
+
 # -- invariants (run() checks them on every text above) over whole articles ---------------------------------
 
 
