@@ -3,8 +3,8 @@ and (where it was shown to agree with fp32) an int8 ONNX Runtime path.
 
 ``precision``: ``fp32`` (torch, exact), ``int8`` (the fast path), or ``auto``:
 the fast path only when the model folder's ``fast_path.json`` records that it
-agreed with fp32 on ≥ 99% of labels and lost ≤ 0.01 F_avg on the frozen test
-split.
+agreed with fp32 on ≥ 99% of labels, lost ≤ 0.01 F_avg on the frozen test
+split and ran faster than fp32.
 
 The fast path is a cascade: every statement goes through an int8 ONNX Runtime
 copy of the model (dynamic per-channel quantisation, exported once into a
@@ -61,7 +61,11 @@ def fast_path_record(folder: Path) -> dict:
 def fast_path_allowed(folder: Path) -> bool:
     """Whether the recorded agreement check lets ``auto`` use the fast path."""
     record = fast_path_record(folder)
-    return record.get("agreement", 0) >= MIN_AGREEMENT and record.get("f_avg_loss", 1) <= MAX_F_AVG_LOSS
+    return (
+        record.get("agreement", 0) >= MIN_AGREEMENT
+        and record.get("f_avg_loss", 1) <= MAX_F_AVG_LOSS
+        and record.get("speedup", 2.0) > 1.0  # a fast path that is not faster is no use by default
+    )
 
 
 class Classifier:

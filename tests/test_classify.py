@@ -105,6 +105,8 @@ def test_precision_must_be_known(tiny):
         ({"agreement": 0.985, "f_avg_loss": 0.0}, False),
         ({"agreement": 1.0, "f_avg_loss": 0.02}, False),
         ({"agreement": 1.0}, False),
+        ({"agreement": 0.995, "f_avg_loss": 0.0, "speedup": 0.97}, False),
+        ({"agreement": 0.995, "f_avg_loss": 0.0, "speedup": 1.3}, True),
         (None, False),
         ("{broken", False),
     ],
