@@ -41,6 +41,7 @@ from stance.extract import Extractor  # noqa: E402
 from stance.records import Article  # noqa: E402
 
 SRC = ROOT / "data" / "corpus" / "src"
+HOLDOUT_SRC = ROOT / "data" / "holdout" / "src"  # written after the rules were tuned; never used to tune
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Extraction"
 RUNS = 3
@@ -173,7 +174,16 @@ def measure() -> dict:
     import spacy
     import textacy
 
+    holdout = None
+    if HOLDOUT_SRC.is_dir():
+        h_articles, h_gold, _ = load_corpus(HOLDOUT_SRC)
+        if h_articles:
+            h_pred, _ = run_stance(h_articles, extractor, table)
+            h_peer, _ = run_textacy(h_articles, nlp)
+            holdout = {"n": len(h_articles), "gold": len(h_gold), "stance": evaluate(h_gold, h_pred),
+                       "peer": evaluate(h_gold, h_peer)}
     return {
+        "holdout": holdout,
         "articles": articles, "gold": gold, "problems": problems,
         "stance_pred": stance_pred, "peer_pred": peer_pred, "raised": raised,
         "stance_raised": stance_raised,
@@ -205,6 +215,16 @@ def subset_rows(m: dict) -> list[str]:
         rows.append(f"| {name} | {len(ids)} | {len(gold)} | {s['statements']['f1']:.3f} | {acc:.3f} "
                     f"| {t['statements']['f1']:.3f} |")
     return rows
+
+
+def holdout_rows(m: dict) -> list[str]:
+    h = m.get("holdout")
+    if not h:
+        return []
+    s, t = h["stance"], h["peer"]
+    acc = s.get("actor", {}).get("accuracy", 0.0)
+    return [f"| **held out**: data/holdout, written after the rules were tuned | {h['n']} | {h['gold']} | "
+            f"{s['statements']['f1']:.3f} | {acc:.3f} | {t['statements']['f1']:.3f} |"]
 
 
 def _rate(m: dict, key: str) -> float:
@@ -264,9 +284,13 @@ def render(m: dict) -> str:
         "| articles | n | gold statements | stance F1 | stance actor accuracy | textacy F1 |",
         "|---|---|---|---|---|---|",
         *subset_rows(m),
+        *holdout_rows(m),
         "",
         "- textacy finds direct quotations only (no partial or indirect speech) and splits an interrupted "
         "quote in two; its scores are over all gold kinds, like stance's.",
+        "- The rules, lexicons and actors table were tuned while reading the errors on data/corpus, all "
+        "three splits included, so the corpus rows flatter stance. The held-out row is the honest "
+        "estimate: articles written afterwards by an annotator who never ran stance on them.",
     ]
     if m["raised"]:
         ids = ", ".join(d for d, _, _ in m["raised"])
