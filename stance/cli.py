@@ -255,7 +255,7 @@ def train(
     ),
     dev: list[Path] = typer.Option([], "--dev", help="Dev label files (default: 10% of --data by article)"),
     init_from: Path = typer.Option(None, "--init-from", help="Extend this model instead of starting afresh"),
-    epochs: int = typer.Option(6, help="At most this many epochs (early stopping on dev F_avg)"),
+    epochs: int = typer.Option(5, help="At most this many epochs (early stopping on dev F_avg)"),
     seed: int = typer.Option(13, help="Random seed"),
     actors: list[str] = typer.Option([], "--actor", help="Allow a new actor label (repeat)"),
 ):
