@@ -268,7 +268,8 @@ def render(m: dict) -> str:
         f"All {n_art} annotated articles of data/corpus/src ({n_gold} gold statements), one run: stance "
         "(rules + bundled actors table, no model) against textacy `direct_quotations` on spaCy "
         f"`{m['model']}`. {m['versions']}; {os.environ['OMP_NUM_THREADS']} BLAS thread(s), "
-        f"{os.cpu_count()} cores shared with other work. Speed: median of {RUNS} "
+        f"{os.cpu_count()} cores (1-minute load average {os.getloadavg()[0]:.1f} at the end). "
+        f"Speed: median of {RUNS} "
         f"alternating passes over all articles, loading excluded (stance {m['stance_load']:.2f} s, "
         f"spaCy {m['spacy_load']:.2f} s); textacy's time includes spaCy parsing.",
         "",
