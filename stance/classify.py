@@ -17,7 +17,9 @@ speed and almost none of its disagreements. ``fallback_margin=0`` is pure int8.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,18 +147,28 @@ class Classifier:
                 return out["actor_logits"], out["stance_logits"]
 
         dynamic = {0: "batch", 1: "tokens"}
-        torch.onnx.export(
-            _Logits(self.model).eval(),
-            (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["actor_logits", "stance_logits"],
-            dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "token_type_ids": dynamic},
-            opset_version=17,
-            dynamo=False,
-        )
         partial = folder / f"model.int8.{os.getpid()}.onnx"
-        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+        # the exporter's tracer warnings and the quantiser's advice are about its internals, not the
+        # user's data; keep them off the user's terminal
+        quiet = logging.getLogger()
+        level = quiet.level
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quiet.setLevel(logging.ERROR)
+            try:
+                torch.onnx.export(
+                    _Logits(self.model).eval(),
+                    (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                    str(fp32),
+                    input_names=["input_ids", "attention_mask", "token_type_ids"],
+                    output_names=["actor_logits", "stance_logits"],
+                    dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "token_type_ids": dynamic},
+                    opset_version=17,
+                    dynamo=False,
+                )
+                quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+            finally:
+                quiet.setLevel(level)
         os.replace(partial, target)
         fp32.unlink(missing_ok=True)
         return target
