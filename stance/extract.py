@@ -50,7 +50,8 @@ _QUOTE_OPEN = "\"“«‘'"
 _MAX_SPEAKER_TOKENS = 18
 _CAPS = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){0,5}")
 _AGE = re.compile(r"\d{1,3}-year-old")
-_LONG_INTRO = re.compile(r"[A-Z]\w*[^,;:\"“”«»]{0,100},\s*")  # "After meeting X at his residence on the coast, "
+# "After meeting X at his residence on the coast, "
+_LONG_INTRO = re.compile(r"[A-Z]\w*[^,;:\"“”«»]{0,100},\s*")
 _NAME = re.compile(r"(?:\b[A-Z][\w’'-]+|\bal-[A-Z][\w’'-]+)(?:\s+(?:[A-Z][\w’'-]+|al-[A-Z][\w’'-]+)){1,5}")
 _CONTENT_LEAD = re.compile(  # what may stand between a cue and the reported content
     r"\s*(?:in a statement|on \w+|(?:late |early )?(?:on |last )?(?:" + "|".join(sorted(_TIME_WORDS)) + r")|"
@@ -62,7 +63,8 @@ _PARTICIPLE_CLAUSE = re.compile(  # "Proscribed as ..., ", "Backed by ..., ": a 
     r"([A-Z][a-z]+(?:ed|en))\s+(?:as|by|in|for|from|with|after|under|over)\b[^,;:\"“”«»]{0,100},\s*"
 )
 _NONBLANK = re.compile(r"\S")
-_GERUND_JOIN = re.compile(r",\s*(?:while\s+|also\s+)?$")  # '..., (while) adding that ...': the same speaker again
+# '..., (while) adding that ...': the same speaker again
+_GERUND_JOIN = re.compile(r",\s*(?:while\s+|also\s+)?$")
 _COORDINATED = re.compile(r"(?:,?\s+(?:and|but)(?:\s+(?:also|later|then))?)\s+$")
 
 
@@ -931,7 +933,8 @@ class Extractor:
         return out
 
     def _person_mention(
-        self, text, layout: _Layout, quotes, starts, pos: int, pronoun: str = "he", said=None, surnames=frozenset()
+        self, text, layout: _Layout, quotes, starts, pos: int, pronoun: str = "he", said=None,
+        surnames=frozenset(),
     ) -> _Span | None:
         """The person a "he"/"she" at ``pos`` most likely refers to.
 
@@ -1017,7 +1020,8 @@ class Extractor:
         words = []
         for w in re.findall(r"[^\s,]+|,", mention):
             low = w.lower().strip("().")
-            if w == "," or low in _FUNCTION_WORDS - {"the", "a", "an"} or low in ("who", "whose", "which", "that"):
+            relative = low in ("who", "whose", "which", "that")
+            if w == "," or low in _FUNCTION_WORDS - {"the", "a", "an"} or relative:
                 break
             words.append(w)
         if not words or words[0].lower() in self.lex.pronouns:
@@ -1037,7 +1041,10 @@ class Extractor:
         if len(words) == 1 and _is_cap(words[0]):
             if lows[0] in surnames or lows[0].removeprefix("al-") in surnames:
                 return True
-            apposition = re.match(r",\s*(?:\d{1,3}\b|(?:an?|the)\s+([^,.;]{1,60}?)\s*(?:,|\.|\b(?:who|from|of|in|at|with)\b))", after)
+            apposition = re.match(
+                r",\s*(?:\d{1,3}\b|(?:an?|the)\s+([^,.;]{1,60}?)\s*(?:,|\.|\b(?:who|from|of|in|at|with)\b))",
+                after,
+            )
             if apposition:
                 head = (apposition.group(1) or "").split()
                 return not head or head[-1].lower() in self.lex.persons
@@ -1058,7 +1065,8 @@ class Extractor:
         spans = layout.sentences.spans
         (a, b) = spans[k]
         opens = self._sentence_start(text, a, b) == pos
-        if not opens and said is not None:  # '..., killed in what it called ...': a group speaking earlier in it
+        # '..., killed in what it called ...': a group speaking earlier in the sentence
+        if not opens and said is not None:
             said_starts, statements = said
             for st in reversed(statements[bisect_left(said_starts, a) : bisect_left(said_starts, pos)]):
                 mention = (st.speaker or "").strip()
@@ -1087,7 +1095,8 @@ class Extractor:
         seen = _Seen(self)
         starts = [q.open for q in quotes]
         surnames = self._surnames(text, quotes, starts)
-        by_start = sorted((st for st in statements if st.speaker_start is not None), key=lambda st: st.speaker_start)
+        named = (st for st in statements if st.speaker_start is not None)
+        by_start = sorted(named, key=lambda st: st.speaker_start)
         said = ([st.speaker_start for st in by_start], by_start)  # raw speaker starts: resolving moves them
         for st in statements:
             mention = (st.speaker or "").strip()
@@ -1124,7 +1133,8 @@ class Extractor:
                 # "the source" -> "a Syrian military source"; "the statement" -> its issuer
                 target = seen.latest(low) if head in self.lex.documents else seen.latest_with(head, low)
                 if target is not None and head not in self.lex.documents and words[0] != "one":
-                    known = set(re.findall(r"[\w-]+", target.speaker.lower().replace("’s", "").replace("'s", "")))
+                    bare = target.speaker.lower().replace("’s", "").replace("'s", "")
+                    known = set(re.findall(r"[\w-]+", bare))
                     if any(w.removesuffix("’s").removesuffix("'s") not in known for w in words[1:-1]):
                         target = None  # "the army general command" is not "the Military Operations Command"
             if target is not None:

@@ -971,7 +971,8 @@ def test_a_list_of_speakers_is_kept_whole():
     text = "Jordan, Egypt, Iraq and Lebanon said in a joint statement that the border must stay open."
     assert _said(text, "border must stay open") == "Jordan, Egypt, Iraq and Lebanon"
     text = "The interior ministers of Jordan, Iraq and the United Arab Emirates said the roads were safe."
-    assert _said(text, "roads were safe") == "The interior ministers of Jordan, Iraq and the United Arab Emirates"
+    speakers = "The interior ministers of Jordan, Iraq and the United Arab Emirates"
+    assert _said(text, "roads were safe") == speakers
     text = "After talks in Amman, Iraq and Jordan said the crossing would reopen."
     assert _said(text, "crossing would reopen") == "Iraq and Jordan"
 
@@ -991,7 +992,8 @@ def test_a_subject_keeps_its_apposition_and_drops_its_participle_clause():
 def test_a_gerund_cue_takes_the_subject_of_its_clause():
     text = "The Northern Command issued a message to farmers in Idlib saying that the dam would be repaired."
     assert _said(text, "dam would be repaired") == "The Northern Command"
-    text = "Prime Minister Karim Nassar visited the border town on Friday, warning that the crossing would close."
+    text = ("Prime Minister Karim Nassar visited the border town on Friday, "
+            "warning that the crossing would close.")
     assert _said(text, "crossing would close") == "Prime Minister Karim Nassar"
     text = "Jordan and Iraq met on Monday, with the United Nations saying the truce had been broken."
     assert _said(text, "truce had been broken") == "the United Nations"
