@@ -13,6 +13,7 @@ each written to a temporary name and renamed.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import time
@@ -196,6 +197,9 @@ def score_to_file(
     with contextlib.suppress(OSError):  # done: what is left here would only be finished again
         partial.unlink()
         Path(f"{out}.progress").unlink()
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # a run killed while it finished
+        with contextlib.suppress(OSError):
+            stale.unlink()
     summary.seconds = time.time() - started
     summary.out, summary.errors_out = out, errors_out
     return summary

@@ -454,3 +454,15 @@ def test_read_only_folder_is_a_clear_error(tiny, collection, tmp_path):
         folder.chmod(0o700)
     assert proc.returncode == 4 and f"error: {folder}: not writable" in proc.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_run_killed_while_finishing_leaves_no_temporary_file_after_the_rerun(pipe, collection, tmp_path):
+    out = tmp_path / "results.jsonl"
+    stale = tmp_path / ".results.jsonl.tmp-999999"  # what a run killed inside _finish leaves behind
+    stale.write_text('{"doc_id": "half a row', encoding="utf-8")
+    other = tmp_path / ".other.jsonl.tmp-999999"  # another output's: not ours to remove
+    other.write_text("", encoding="utf-8")
+    score_to_file(pipe, read_articles([collection]), out, inputs_key=[str(collection)])
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.jsonl.tmp-999999", "results.errors.jsonl",
+                                                           "results.jsonl"]
