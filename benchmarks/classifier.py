@@ -42,6 +42,7 @@ from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from results_md import replace_section  # noqa: E402
 
 from stance.actors import ActorTable, is_confident  # noqa: E402
 from stance.classify import FAST_PATH_FILE, Classifier  # noqa: E402
@@ -462,15 +463,6 @@ def _ok(flag: bool, yes: str = "met", no: str = "**not met**") -> str:
     return yes if flag else no
 
 
-def replace_section(path: Path, heading: str, body: str) -> None:
-    """Replace (or append) the ``heading`` section of a shared markdown file, nothing else."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body.rstrip("\n") + "\n\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    path.write_text(text, "utf-8")
 
 
 def record_in_model(m: dict) -> None:

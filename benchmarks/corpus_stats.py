@@ -19,6 +19,8 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from results_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "corpus"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -218,15 +220,6 @@ def section(stats: dict) -> str:
     ])
 
 
-def replace_section(path: Path, heading: str, body: str) -> None:
-    """Replace (or append) the ``heading`` section of a shared markdown file, nothing else."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body.rstrip("\n") + "\n\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    path.write_text(text, "utf-8")
 
 
 def replace_block(path: Path, body: str) -> None:

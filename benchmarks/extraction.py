@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "data"))
 
 from build_corpus import FROZEN_TEST, SourceError, assign_splits, parse_source  # noqa: E402
+from results_md import replace_section  # noqa: E402
 
 from stance.actors import ActorTable  # noqa: E402
 from stance.evaluate import evaluate, match  # noqa: E402
@@ -310,15 +311,6 @@ def render(m: dict) -> str:
     return "\n".join(lines)
 
 
-def record(section: str, path: Path = RESULTS) -> None:
-    """Replace (or append) only the "## Extraction" section of RESULTS.md."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         print(errors(m["articles"], m["gold"], m["stance_pred"]))
     if not args.no_record:
-        record(section)
+        replace_section(RESULTS, HEADING, section)
         print(f"recorded in {RESULTS}")
     return 0
 

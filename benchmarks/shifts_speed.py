@@ -18,13 +18,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from results_md import replace_section  # noqa: E402
 
 from stance.results import result_columns  # noqa: E402
 from stance.shifts import alignments, find_shifts, report_sections  # noqa: E402
@@ -74,14 +74,6 @@ def median_time(fn, runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def record(section: str) -> None:
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, "utf-8")
 
 
 def main() -> None:
@@ -109,7 +101,7 @@ def main() -> None:
         "Rerun: `.venv/bin/python benchmarks/shifts_speed.py`", ""])
     print(section)
     if not args.no_record:
-        record(section)
+        replace_section(RESULTS, HEADING, section)
         print(f"recorded in {RESULTS}")
 
 

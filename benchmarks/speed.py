@@ -26,13 +26,14 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results_md import replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -262,16 +263,6 @@ def render(table: dict[str, dict], n_articles: int, repeats: int, model: str) ->
     return "\n".join(lines) + "\n"
 
 
-def record(section: str) -> None:
-    """Replace (or append) only the ``## Speed`` section of RESULTS.md, re-read right before writing."""
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    block = f"{HEADING}\n\n{section}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text, "utf-8")
 
 
 def main() -> None:
@@ -304,7 +295,7 @@ def main() -> None:
         section = render(summarise(runs), n_articles, args.repeats, args.model)
     print(section)
     if not args.no_record:
-        record(section)
+        replace_section(RESULTS, HEADING, f"{HEADING}\n\n{section}")
         print(f"recorded in {RESULTS}", file=sys.stderr)
 
 
