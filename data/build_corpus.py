@@ -159,6 +159,13 @@ def parse_source(path: Path) -> tuple[dict, list[dict]]:
     return article, statements
 
 
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    """One JSON record per line, UTF-8 as is."""
+    with path.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", nargs="*", type=Path, help="validate these files only")
@@ -196,11 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if frozen is None:
         FROZEN_TEST.write_text("".join(sorted(a["doc_id"] + "\n" for a in splits["test"][0])))
     for split, (articles, statements) in splits.items():
-        for suffix, records in (("articles", articles), ("labels", statements)):
-            out = ROOT / f"{split}.{suffix}.jsonl"
-            with out.open("w", encoding="utf-8") as fh:
-                for record in records:
-                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_jsonl(ROOT / f"{split}.articles.jsonl", articles)
+        write_jsonl(ROOT / f"{split}.labels.jsonl", statements)
         print(f"{split}: {len(articles)} articles, {len(statements)} statements")
     return 0
 

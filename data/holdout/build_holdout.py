@@ -8,14 +8,13 @@ Writes data/holdout/holdout.articles.jsonl and data/holdout/holdout.labels.jsonl
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from build_corpus import SourceError, parse_source  # noqa: E402
+from build_corpus import SourceError, parse_source, write_jsonl  # noqa: E402
 
 
 def main() -> int:
@@ -32,10 +31,8 @@ def main() -> int:
     if failed:
         print(f"{failed} file(s) with errors", file=sys.stderr)
         return 1
-    for name, records in (("articles", articles), ("labels", statements)):
-        with (HERE / f"holdout.{name}.jsonl").open("w", encoding="utf-8") as fh:
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_jsonl(HERE / "holdout.articles.jsonl", articles)
+    write_jsonl(HERE / "holdout.labels.jsonl", statements)
     print(f"holdout: {len(articles)} articles, {len(statements)} statements")
     return 0
 
