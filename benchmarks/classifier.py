@@ -5,10 +5,12 @@
 
 Measures, with the default model models/stance-minilm, on data/corpus/test.labels.jsonl:
 1. actor accuracy / macro-F1 and stance F_avg per target for the majority class, TF-IDF + logistic
-   regression (trained on the train split, C picked on dev), the model (fp32) and two ablations:
-   speaker context removed, and statement text removed (speaker and cue only);
+   regression (trained on the train split, C picked on dev), the fine-tuned encoder alone, the
+   shipped model (the encoder blended with its n-gram part, stance.lexical; fp32) and two
+   ablations of it: speaker context removed, and statement text removed (speaker and cue only);
 2. the actor from the actors table only, the model only, and combined (the pipeline's policy);
-3. expected calibration error of each head, before and after temperature scaling;
+3. expected calibration error of each head: the encoder before and after temperature scaling,
+   and the shipped blend;
 4. the fast path against fp32: int8 ONNX Runtime alone and the int8 → fp32 cascade (fallback margin
    picked on dev): label agreement over all heads, F_avg loss, share sent to fp32, speed;
 5. retraining: ``--init-from`` the default model plus hand-written labels for a new target,
@@ -63,6 +65,8 @@ TRAIN_LOG = Path("/tmp/train_final.log")
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Classifier"
 THREADS = 2
+SHIPPED_ROW = "shipped model: encoder + n-gram part (fp32)"
+ENCODER_ROW = "encoder alone (fp32)"
 BAR = {"actor_accuracy": 0.95, "mean_f_avg": 0.80, "margin_over_tfidf": 0.10, "train_seconds": 300,
        "train_gb": 2.0}
 
@@ -196,24 +200,27 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def calibration(clf: Classifier, preds, records: list[dict]) -> dict[str, tuple[float, float]]:
-    """ECE per head: (before, after) temperature scaling. Logits are recovered up to a constant."""
+def calibration(clf: Classifier, preds, shipped, records: list[dict]) -> dict[str, tuple]:
+    """ECE per head: the encoder's (``clf``, ``preds``) before and after temperature scaling, and the
+    shipped model's (``shipped``: blended stance). Logits are recovered up to a constant."""
     out = {}
     labels = np.array([clf.actors.index(r["actor"]) for r in records])
     probs = preds.actor
     raw = _softmax(np.log(np.clip(probs, 1e-12, 1)) * clf.actor_temperature)
-    out["actor"] = (expected_calibration_error(raw, labels), expected_calibration_error(probs, labels))
+    after = expected_calibration_error(probs, labels)
+    out["actor"] = (expected_calibration_error(raw, labels), after, after)
     for k, t in enumerate(clf.targets):
         labels = np.array([STANCE_LABELS.index(r["stance"][t]) for r in records])
         probs = preds.stance[:, k]
         raw = _softmax(np.log(np.clip(probs, 1e-12, 1)) * clf.stance_temperature[k])
-        out[t] = (expected_calibration_error(raw, labels), expected_calibration_error(probs, labels))
+        out[t] = (expected_calibration_error(raw, labels), expected_calibration_error(probs, labels),
+                  expected_calibration_error(shipped.stance[:, k], labels))
     return out
 
 
 # -- 4. fast path ----------------------------------------------------------------------------
 MARGINS = (0.02, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
-DEV_AGREEMENT = 0.993  # the margin is picked on dev with room to spare over the 0.99 bar
+DEV_AGREEMENT = 0.995  # the margin is picked on dev with room to spare over the 0.99 bar
 
 
 def speed(clf: Classifier, records: list[dict], runs: int = 3) -> float:
@@ -345,8 +352,11 @@ def section(m: dict) -> str:
     pol = m["policies"]
     dev = m["dev_policies"]
     best, best_dev = (max(POLICIES[:3], key=lambda k: p[k]["accuracy"]) for p in (pol, dev))
-    model = m["systems"]["fine-tuned model (fp32)"]
-    margin = model["mean_f_avg"] - m["systems"]["TF-IDF + logistic regression"]["mean_f_avg"]
+    model = m["systems"][SHIPPED_ROW]
+    encoder = m["systems"][ENCODER_ROW]
+    tfidf = m["systems"]["TF-IDF + logistic regression"]["mean_f_avg"]
+    margin = model["mean_f_avg"] - tfidf
+    encoder_margin = encoder["mean_f_avg"] - tfidf
     shipped = SHIPPED[DEFAULT_ACTOR_POLICY]
     actor_acc = pol[shipped]["accuracy"]
     lines = [
@@ -360,11 +370,17 @@ def section(m: dict) -> str:
         f"(≥ {BAR['actor_accuracy']}: {_ok(actor_acc >= BAR['actor_accuracy'])}); "
         f"mean F_avg {model['mean_f_avg']:.3f} "
         f"(≥ {BAR['mean_f_avg']}: {_ok(model['mean_f_avg'] >= BAR['mean_f_avg'])}); margin over TF-IDF "
-        f"{margin:+.3f} (≥ {BAR['margin_over_tfidf']}: {_ok(margin >= BAR['margin_over_tfidf'])}).", "",
+        f"{margin:+.3f} (≥ {BAR['margin_over_tfidf']}: {_ok(margin >= BAR['margin_over_tfidf'])}). "
+        f"The fine-tuned encoder alone: mean F_avg {encoder['mean_f_avg']:.3f}, margin over TF-IDF "
+        f"{encoder_margin:+.3f}. The shipped model blends each target's encoder probabilities with an "
+        "n-gram logistic regression (stance.lexical, weight on the encoder picked on dev: "
+        f"{m['encoder_weight']}), so part of its margin over TF-IDF is TF-IDF's own; the blend is shipped "
+        "because it is better than either part on dev, test and the held-out articles.", "",
         "Ablations: *speaker context removed* feeds `speaker: - ; cue: -` with the statement; *statement "
         "removed* feeds only speaker and cue. Stance F_avg with the speaker removed is "
-        f"{m['systems']['model, speaker context removed']['mean_f_avg']:.3f}, with only the speaker "
-        f"{m['systems']['model, statement removed']['mean_f_avg']:.3f}: the stance heads read the statement.",
+        f"{m['systems']['shipped, speaker context removed']['mean_f_avg']:.3f}, with only the speaker "
+        f"{m['systems']['shipped, statement removed']['mean_f_avg']:.3f}: the stance heads read the "
+        "statement.",
         "",
         "**Actor: table, model, combined** (table = `ActorTable.resolve_statement` on the gold speaker with "
         "the article; combined = table when `is_confident(entry)`, else model — the pipeline's policy; "
@@ -378,9 +394,10 @@ def section(m: dict) -> str:
         f"(dev: {dev['_coverage']:.1%}, {dev['_table_on_confident']:.1%}, {dev['_model_on_confident']:.1%}). "
         f"Best of the three on test: **{best}**; on dev: **{best_dev}** (one statement is "
         f"{1 / m['n']:.3f} of test accuracy).", "",
-        "**Calibration** (expected calibration error, 10 bins, test split; temperatures fitted on dev):", "",
-        "| head | ECE before scaling | ECE after |", "|---|---|---|",
-        *[f"| {h} | {b:.3f} | {a:.3f} |" for h, (b, a) in m["ece"].items()], "",
+        "**Calibration** (expected calibration error, 10 bins, test split; temperatures fitted on dev; "
+        "the shipped model's actor is the encoder's):", "",
+        "| head | encoder, before scaling | encoder, after | shipped model |", "|---|---|---|---|",
+        *[f"| {h} | {b:.3f} | {a:.3f} | {s:.3f} |" for h, (b, a, s) in m["ece"].items()], "",
     ]
     lines += _holdout_lines(m.get("holdout"), targets)
     lines += _fast_lines(m["fast"], targets)
@@ -393,7 +410,7 @@ def section(m: dict) -> str:
 def _holdout_lines(h: dict | None, targets: list[str]) -> list[str]:
     if not h:
         return []
-    names = ("TF-IDF + logistic regression", "fine-tuned model (fp32)")
+    names = ("TF-IDF + logistic regression", ENCODER_ROW, SHIPPED_ROW)
     rows = [_row(name, h[name], targets) for name in names]
     pol = h["policies"]
     return [
@@ -414,7 +431,8 @@ def _fast_lines(fp: dict, targets: list[str]) -> list[str]:
     return [
         f"**Fast path** (test split, {THREADS} threads, speed = median of 3 passes over the test "
         f"statements; 1-minute load average {fp['load']:.1f}). int8 = ONNX Runtime, dynamic per-channel "
-        "quantisation; cascade = int8, and fp32 again for statements whose calibrated top-two margin is "
+        "quantisation; cascade = int8, and the fp32 ONNX copy again for statements whose calibrated top-two "
+        "margin is "
         f"below the fallback margin on any head. The margin is the smallest of {list(MARGINS)} whose dev "
         f"agreement is ≥ {DEV_AGREEMENT} (dev agreement by margin: {dev}).", "",
         f"| path | agreement with fp32, all {1 + len(targets)} heads | mean F_avg (loss) | actor acc. | "
@@ -454,8 +472,9 @@ def _cost_lines(c: dict | None) -> list[str]:
         f"{_ok(c['seconds'] <= BAR['train_seconds'])}), "
         f"maximum resident set {c['rss_kb']} kB = {c['rss_kb'] / 1024**2:.2f} GiB (bar ≤ "
         f"{BAR['train_gb']} GiB: {_ok(c['rss_kb'] <= BAR['train_gb'] * 1024**2)}), CPU "
-        f"{c['cpu_percent']}% (the run shared "
-        "2 cores with other work).", "",
+        f"{c['cpu_percent']}% of the 200% that 2 cores give. The command: `stance train --data "
+        "data/corpus/train.labels.jsonl --dev data/corpus/dev.labels.jsonl --out DIR` (encoder and "
+        "n-gram part).", "",
     ]
 
 
@@ -475,14 +494,16 @@ def record_in_model(m: dict) -> None:
          "int8_alone_agreement": round(fp["int8"]["agreement"], 5), "speedup": round(fp["speedup"], 3),
          "measured_on": "frozen test split (margin picked on dev)", "n": m["n"]}, indent=2) + "\n",
         encoding="utf-8")
-    model = m["systems"]["fine-tuned model (fp32)"]
+    model = m["systems"][SHIPPED_ROW]
+    encoder = m["systems"][ENCODER_ROW]
     pol = m["policies"]
     test = {"statements": m["n"], "actor accuracy (model)": model["actor_accuracy"],
             "actor macro-F1 (model)": model["actor_macro_f1"],
             "actor accuracy (combined with the actors table)": pol["combined"]["accuracy"],
             "mean stance F_avg": model["mean_f_avg"],
+            "mean stance F_avg, encoder alone": encoder["mean_f_avg"],
             **{f"{t} F_avg": v for t, v in model["f_avg"].items()},
-            **{f"ECE {h} (after temperature scaling)": a for h, (_, a) in m["ece"].items()},
+            **{f"ECE {h}": shipped for h, (_, _, shipped) in m["ece"].items()},
             "TF-IDF + logistic regression mean F_avg":
                 m["systems"]["TF-IDF + logistic regression"]["mean_f_avg"]}
     fast = {"fallback margin (picked on dev)": fp["margin"],
@@ -516,24 +537,29 @@ def measure(skip_retrain: bool, epochs: int) -> dict:
     train_set, dev_set, test_set = (load_split(s).records for s in ("train", "dev", "test"))
     articles = load_split("test").articles
     fp32 = Classifier(MODEL, precision="fp32", threads=THREADS)
+    encoder = Classifier(MODEL, precision="fp32", threads=THREADS, lexical=False)
     targets = fp32.targets
     m: dict = {"n": len(test_set), "n_docs": len({r["doc_id"] for r in test_set}), "targets": targets,
                "versions": versions()}
     full = predict(fp32, test_set)
+    encoder_full = predict(encoder, test_set)
+    weights = sorted({fp32.lexical.encoder_weight.get(t, 1.0) for t in targets}) if fp32.lexical else [1.0]
+    m["encoder_weight"] = ", ".join(f"{w:g}" for w in weights)
     systems = {
         "majority class": scores(test_set, *majority(train_set, targets, len(test_set))),
         "TF-IDF + logistic regression":
             scores(test_set, *tfidf_baseline(train_set, dev_set, test_set, targets)),
-        "fine-tuned model (fp32)": scores(test_set, full[1], full[2]),
-        "model, speaker context removed": scores(test_set, *predict(fp32, test_set, speaker=False)[1:]),
-        "model, statement removed": scores(test_set, *predict(fp32, test_set, text=False)[1:]),
+        ENCODER_ROW: scores(test_set, encoder_full[1], encoder_full[2]),
+        SHIPPED_ROW: scores(test_set, full[1], full[2]),
+        "shipped, speaker context removed": scores(test_set, *predict(fp32, test_set, speaker=False)[1:]),
+        "shipped, statement removed": scores(test_set, *predict(fp32, test_set, text=False)[1:]),
     }
     m["systems"] = systems
     m["policies"] = actor_policies(test_set, table_entries(test_set, articles), full[1])
     dev_actors = predict(fp32, dev_set)[1]
     dev_entries = table_entries(dev_set, load_split("dev").articles)
     m["dev_policies"] = actor_policies(dev_set, dev_entries, dev_actors)
-    m["ece"] = calibration(fp32, full[0], test_set)
+    m["ece"] = calibration(encoder, encoder_full[0], full[0], test_set)
     if HOLDOUT.exists():
         held = attach_cues(read_labels([HOLDOUT]))
         pred = predict(fp32, held.records)
@@ -541,12 +567,13 @@ def measure(skip_retrain: bool, epochs: int) -> dict:
             "n": len(held.records), "n_docs": len({r["doc_id"] for r in held.records}),
             "TF-IDF + logistic regression":
                 scores(held.records, *tfidf_baseline(train_set, dev_set, held.records, targets)),
-            "fine-tuned model (fp32)": scores(held.records, pred[1], pred[2]),
+            SHIPPED_ROW: scores(held.records, pred[1], pred[2]),
+            ENCODER_ROW: scores(held.records, *predict(encoder, held.records)[1:]),
             "policies": actor_policies(held.records, table_entries(held.records, held.articles), pred[1]),
         }
-    m["fast"] = fast_path(fp32, full, dev_set, test_set, systems["fine-tuned model (fp32)"]["mean_f_avg"])
+    m["fast"] = fast_path(fp32, full, dev_set, test_set, systems[SHIPPED_ROW]["mean_f_avg"])
     if not skip_retrain:
-        m["retrain"] = retraining(test_set, systems["fine-tuned model (fp32)"], epochs)
+        m["retrain"] = retraining(test_set, systems[SHIPPED_ROW], epochs)
     m["cost"] = training_cost()
     return m
 

@@ -12,7 +12,8 @@ whose max RSS is its peak memory:
   ``stance score`` runs (read, extract, resolve actors, classify, write);
 - limit, fp32 and int8: the bare encoder's forward passes over the same statements, in the
   same length-sorted batches (tokenised beforehand, untimed); for int8, the fast path's cascade:
-  the int8 pass, then fp32 over the statements whose margin is below the model's fallback margin;
+  the int8 pass, then the fp32 ONNX copy over the statements whose margin is below the model's
+  fallback margin;
 - floor: the same end to end with TF-IDF + logistic regression (fit on the train labels,
   untimed) in place of the encoder.
 
@@ -92,28 +93,36 @@ def _limit(pipe, collection: Path) -> dict:
             groups.append(current)
             current = []
     groups.append(current)
-    batches = []
+    from stance.classify import margins
+    from stance.lexical import lexical_input
+
+    batches, closes = [], []
+    session = getattr(clf, "_session", None)
     for group in groups:
         contexts = [input_text(st.speaker, st.cue) for st in group]
         texts = [st.text for st in group]
+        inputs = [lexical_input(st.speaker, st.cue, st.text) for st in group]
         order = sorted(range(len(texts)), key=lambda i: (len(texts[i]) + len(contexts[i]), i))
         for k in range(0, len(order), clf.batch_size):
             idx = order[k:k + clf.batch_size]
             enc = clf.tokenizer([contexts[i] for i in idx], [texts[i] for i in idx], truncation="only_second",
                                 max_length=clf.max_length, padding=True, return_tensors="np")
-            batches.append({k: v.astype(np.int64) for k, v in enc.items()
-                            if k in ("input_ids", "attention_mask", "token_type_ids")})
-    session = getattr(clf, "_session", None)
+            feeds = {k: v.astype(np.int64) for k, v in enc.items()
+                     if k in ("input_ids", "attention_mask", "token_type_ids")}
+            batches.append(feeds)
+            if session is not None:  # the cascade's close calls, found untimed as the classifier finds them
+                probs = clf._probabilities(*session.run(None, feeds), [inputs[i] for i in idx])
+                closes.append(np.flatnonzero(margins(*probs) < clf.fallback_margin))
     start = time.perf_counter()
     with torch.inference_mode():
-        for feeds in batches:
+        for b, feeds in enumerate(batches):
             if session is None:
                 clf.model(**{k: torch.from_numpy(v) for k, v in feeds.items()})
                 continue
-            actor, stance = session.run(None, feeds)
-            close = np.flatnonzero(clf._margins(actor, stance) < clf.fallback_margin)
+            session.run(None, feeds)
+            close = closes[b]
             if len(close):  # the fast path's fp32 passes over its close calls belong to its limit
-                clf.model(**{k: torch.from_numpy(v[close]) for k, v in feeds.items()})
+                clf._exact_session.run(None, {k: v[close] for k, v in feeds.items()})
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "statements": sum(len(g) for g in groups), "batches": len(batches)}
 

@@ -245,6 +245,10 @@ def evaluate(
     typer.echo(json.dumps(result, indent=2) if as_json else format_report(result))
 
 
+def _num(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 @app.command()
 def train(
     data: list[Path] = typer.Option(
@@ -295,7 +299,8 @@ def train(
     metrics = result.dev_metrics
     _err(
         f"trained on {result.n_train} statements in {result.seconds:.0f} s; dev actor accuracy "
-        f"{metrics['actor_accuracy']}, mean stance F_avg {metrics['mean_f_avg']}"
+        f"{_num(metrics['actor_accuracy'])}, mean stance F_avg {_num(metrics['mean_f_avg'])} "
+        f"(encoder alone {_num(metrics.get('encoder_mean_f_avg'))})"
     )
     _err(f"model: {result.out}")
 

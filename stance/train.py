@@ -29,6 +29,14 @@ from torch import nn
 
 from .evaluate import f_avg
 from .labels import LabelSet
+from .lexical import (
+    LEXICAL_META,
+    LEXICAL_WEIGHTS,
+    LexicalModel,
+    fit_lexical,
+    lexical_input,
+    pick_encoder_weight,
+)
 from .model import (
     STANCE_LABELS,
     StanceModel,
@@ -238,6 +246,11 @@ def train(
     stance_w = [_class_weights([e["stance_labels"][k] for e in train_ex], 3) for k in range(len(targets))]
 
     class _Trainer(Trainer):
+        def _get_eval_sampler(self, eval_dataset):
+            # dev predictions in the dev records' order: the wide part is fit and blended against
+            # them (group_by_length would otherwise shuffle evaluation too)
+            return torch.utils.data.SequentialSampler(eval_dataset)
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             actor_labels = inputs.pop("actor_labels")
             stance_labels = inputs.pop("stance_labels")
@@ -331,6 +344,9 @@ def train(
         shutil.rmtree(workdir, ignore_errors=True)
     actor_logits, stance_logits = dev_pred.predictions
     actor_labels, stance_labels = dev_pred.label_ids
+    in_order = np.array([[e["actor_labels"], *e["stance_labels"]] for e in dev_ex])
+    if not np.array_equal(np.column_stack([actor_labels, stance_labels]), in_order.reshape(len(dev_ex), -1)):
+        raise RuntimeError("dev predictions came back in another order than the dev statements")
     model.config.actor_temperature = _temperature(
         actor_logits, actor_labels, old_temperatures.get("actor"), frozen=actor_frozen
     )
@@ -339,11 +355,24 @@ def train(
         for k, t in enumerate(targets)
     }
     model.config.stance_max_length = max_length
-    scores = stance_scores(stance_logits, stance_labels, targets)
+    temperatures = np.array([model.config.stance_temperature[t] for t in targets])
+    dev_probs = _softmax(stance_logits / temperatures[None, :, None])
+    covered_targets = [t for t in targets if t not in frozen]
+    lexical = fit_lexical(
+        train_records, covered_targets, base=LexicalModel.load(init_from) if init_from else None
+    )
+    pick_encoder_weight(lexical, dev_probs, dev_records, targets, only=covered_targets)
+    encoder_scores = stance_scores(stance_logits, stance_labels, targets)
+    dev_inputs = [lexical_input(r.get("speaker"), r.get("cue"), r["text"]) for r in dev_records]
+    blended = lexical.blend(dev_probs, dev_inputs, targets)
+    scores = stance_scores(blended, stance_labels, targets)
     keep = actor_labels != IGNORE
     dev_metrics = {
         "stance_f_avg": scores,
         "mean_f_avg": float(np.mean(list(scores.values()))) if scores else None,
+        "encoder_stance_f_avg": encoder_scores,
+        "encoder_mean_f_avg": float(np.mean(list(encoder_scores.values()))) if encoder_scores else None,
+        "encoder_weight": dict(lexical.encoder_weight),
         "actor_accuracy": float((actor_logits[keep].argmax(-1) == actor_labels[keep]).mean())
         if keep.any()
         else None,
@@ -351,9 +380,7 @@ def train(
             _softmax(actor_logits / model.config.actor_temperature), actor_labels
         ),
         "stance_ece": {
-            t: expected_calibration_error(
-                _softmax(stance_logits[:, k] / model.config.stance_temperature[t]), stance_labels[:, k]
-            )
+            t: expected_calibration_error(blended[:, k], stance_labels[:, k])
             for k, t in enumerate(targets)
         },
     }
@@ -371,8 +398,55 @@ def train(
         "train_seconds": round(seconds, 1),
         "dev": dev_metrics,
     }
-    save_model(model, tokenizer, Path(out), info)
+    save_model(model, tokenizer, Path(out), info, lexical=lexical)
     return TrainResult(Path(out), seconds, dev_metrics, len(train_ex), len(dev_ex))
+
+
+def add_lexical(folder: str | Path, labels: LabelSet, dev: LabelSet) -> dict:
+    """Fit the wide part (stance.lexical) for a trained model folder that lacks one and write it in.
+
+    The encoder and its heads are not touched: only ``lexical.*``, the dev metrics in
+    ``config.json`` and the model card change. Returns the new dev metrics."""
+    from .classify import Classifier
+
+    folder = Path(folder)
+    encoder = Classifier(folder, precision="fp32", lexical=False)
+    targets = encoder.targets
+    dev_records = dev.records
+    probs = encoder.predict(
+        [r.get("speaker") for r in dev_records], [r.get("cue") for r in dev_records],
+        [r["text"] for r in dev_records],
+    ).stance
+    lexical = fit_lexical(labels.records, targets)
+    pick_encoder_weight(lexical, probs, dev_records, targets)
+    gold = np.array([[STANCE_LABELS.index(r["stance"][t]) if t in r.get("stance", {}) else IGNORE
+                      for t in targets] for r in dev_records]).reshape(len(dev_records), len(targets))
+    dev_inputs = [lexical_input(r.get("speaker"), r.get("cue"), r["text"]) for r in dev_records]
+    blended = lexical.blend(probs, dev_inputs, targets)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    info = config["stance_info"]
+    encoder_scores = stance_scores(probs, gold, targets)
+    scores = stance_scores(blended, gold, targets)
+    info["dev"] = {
+        **info.get("dev", {}),
+        "stance_f_avg": scores,
+        "mean_f_avg": float(np.mean(list(scores.values()))),
+        "encoder_stance_f_avg": encoder_scores,
+        "encoder_mean_f_avg": float(np.mean(list(encoder_scores.values()))),
+        "encoder_weight": dict(lexical.encoder_weight),
+        "stance_ece": {
+            t: expected_calibration_error(blended[:, k], gold[:, k]) for k, t in enumerate(targets)
+        },
+    }
+    with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
+        scratch = Path(scratch)
+        lexical.save(scratch)
+        (scratch / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        for name in (LEXICAL_WEIGHTS, LEXICAL_META, "config.json"):
+            os.replace(scratch / name, folder / name)
+    (folder / "README.md").write_text(model_card(folder, info), encoding="utf-8")
+    return info["dev"]
 
 
 def _ordered_actors(found: list[str]) -> list[str]:
@@ -399,7 +473,8 @@ def _data_hash(records: list[dict]) -> str:
 
 
 def save_model(
-    model: StanceModel, tokenizer, out: Path, info: dict, *, extra_metrics: dict | None = None
+    model: StanceModel, tokenizer, out: Path, info: dict, *, extra_metrics: dict | None = None,
+    lexical: LexicalModel | None = None,
 ) -> None:
     """Write the folder next to ``out`` and swap it in only when complete.
 
@@ -418,6 +493,8 @@ def save_model(
         model.to(torch.float16).save_pretrained(tmp, safe_serialization=True)
         model.to(torch.float32)
         tokenizer.save_pretrained(tmp)
+        if lexical is not None:
+            lexical.save(tmp)
         (tmp / "README.md").write_text(model_card(tmp, info, extra_metrics), encoding="utf-8")
         if out.exists():
             old = backup_path(out)
@@ -454,7 +531,9 @@ def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> s
         "Actor and stance classifier for statements in news about the Syrian war "
         "(labels: GUIDELINES.md of the stance project). One all-MiniLM-L6-v2 encoder, mean pooling, "
         "an actor head and a favor/against/none head per target; "
-        "probabilities are temperature-scaled on dev.",
+        "probabilities are temperature-scaled on dev. Where the folder has `lexical.json`, each "
+        "target's stance probabilities are blended with a word n-gram logistic regression "
+        "(`w * encoder + (1 - w) * n-grams`, w picked on dev; stance.lexical).",
         "",
         "## Training",
         f"- data sha256: `{info.get('data_sha256')}`",
@@ -471,6 +550,12 @@ def model_card(folder: Path, info: dict, extra_metrics: dict | None = None) -> s
         f"- actor accuracy: {_fmt(dev.get('actor_accuracy'))}; actor ECE: {_fmt(dev.get('actor_ece'))}",
         f"- mean stance F_avg: {_fmt(dev.get('mean_f_avg'))}",
     ]
+    if dev.get("encoder_weight"):
+        weights = sorted(set(dev["encoder_weight"].values()))
+        lines.append(
+            f"  (encoder alone: {_fmt(dev.get('encoder_mean_f_avg'))}; blend weight on the encoder: "
+            f"{', '.join(str(w) for w in weights)})"
+        )
     for target, value in (dev.get("stance_f_avg") or {}).items():
         lines.append(
             f"  - {target}: F_avg {_fmt(value)}, ECE {_fmt((dev.get('stance_ece') or {}).get(target))}"

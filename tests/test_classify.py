@@ -36,6 +36,7 @@ def test_identity_of_the_model(clf, tiny):
 
 def test_probabilities_are_temperature_scaled_softmax(clf):
     speaker, cue, text = "Kremlin spokesman Dmitry Peskov", "said", "Moscow would keep backing Damascus"
+    clf = Classifier(clf.folder, precision="fp32", lexical=False)  # encoder alone; the blend: test_lexical
     pred = clf.predict([speaker], [cue], [text])
     enc = encode(clf.tokenizer, [input_text(speaker, cue)], [text], clf.max_length)
     with torch.inference_mode():
@@ -125,9 +126,11 @@ def test_auto_without_a_record_is_fp32(tiny):
 def test_int8_path_is_exported_once_and_close_to_fp32(tiny, clf, statements, tmp_path, monkeypatch):
     monkeypatch.setenv("STANCE_CACHE", str(tmp_path))
     q = Classifier(tiny.model, precision="int8", fallback_margin=0.0)
-    exported = tmp_path / f"onnx-pc-{clf.hash}" / "model.int8.onnx"
+    exported = tmp_path / f"onnx-v3-{clf.hash}" / "model.int8.onnx"
     assert exported.exists()
-    assert sorted(p.name for p in exported.parent.iterdir()) == ["model.int8.onnx"]  # no partial files left
+    # the fp32 copy stays for the cascade's close calls; no partial files are left
+    assert sorted(p.name for p in exported.parent.iterdir()) == ["model.fp32.onnx", "model.int8.onnx"]
+    assert q.model.config._attn_implementation == clf.model.config._attn_implementation  # restored
     stamp = exported.stat().st_mtime_ns
     again = Classifier(tiny.model, precision="int8", fallback_margin=0.0)
     assert exported.stat().st_mtime_ns == stamp  # reused, not exported again

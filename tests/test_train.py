@@ -69,6 +69,25 @@ def test_temperatures_are_fitted_on_dev(tiny):
     assert any(abs(t - 1.0) > 1e-3 for t in [*temps.values(), model.config.actor_temperature])
 
 
+def test_recorded_dev_metrics_are_what_the_saved_model_scores_on_dev(tiny):
+    from stance.evaluate import f_avg
+    from stance.model import STANCE_LABELS
+
+    dev = json.loads((tiny.model / "config.json").read_text())["stance_info"]["dev"]
+    records = attach_cues(read_labels([tiny.dev_labels])).records
+    for lexical, key in ((True, "stance_f_avg"), (False, "encoder_stance_f_avg")):
+        clf = Classifier(tiny.model, precision="fp32", lexical=lexical)
+        probs = clf.predict(*labelled(tiny.dev_labels)).stance
+        for k, t in enumerate(clf.targets):
+            pred = [STANCE_LABELS[i] for i in probs[:, k].argmax(-1)]
+            gold = [r["stance"][t] for r in records]
+            assert f_avg(gold, pred) == pytest.approx(dev[key][t], abs=1e-6), (key, t)
+            if lexical:  # the calibration error pairs each statement's probabilities with its label
+                labels = np.array([STANCE_LABELS.index(g) for g in gold])
+                ece = T.expected_calibration_error(probs[:, k], labels)
+                assert ece == pytest.approx(dev["stance_ece"][t], abs=1e-4), t
+
+
 def test_fit_temperature_recovers_a_known_temperature():
     rng = np.random.default_rng(0)
     true_logits = rng.normal(size=(4000, 3)) * 2
