@@ -356,33 +356,21 @@ def train(
     }
     model.config.stance_max_length = max_length
     temperatures = np.array([model.config.stance_temperature[t] for t in targets])
-    dev_probs = _softmax(stance_logits / temperatures[None, :, None])
     covered_targets = [t for t in targets if t not in frozen]
-    lexical = fit_lexical(
-        train_records, covered_targets, base=LexicalModel.load(init_from) if init_from else None
+    base = LexicalModel.load(init_from) if init_from else None
+    lexical, stance_metrics = _fit_wide_part(
+        train_records, dev_records, _softmax(stance_logits / temperatures[None, :, None]), stance_labels,
+        targets, covered_targets, base,
     )
-    pick_encoder_weight(lexical, dev_probs, dev_records, targets, only=covered_targets)
-    encoder_scores = stance_scores(stance_logits, stance_labels, targets)
-    dev_inputs = [lexical_input(r.get("speaker"), r.get("cue"), r["text"]) for r in dev_records]
-    blended = lexical.blend(dev_probs, dev_inputs, targets)
-    scores = stance_scores(blended, stance_labels, targets)
     keep = actor_labels != IGNORE
     dev_metrics = {
-        "stance_f_avg": scores,
-        "mean_f_avg": float(np.mean(list(scores.values()))) if scores else None,
-        "encoder_stance_f_avg": encoder_scores,
-        "encoder_mean_f_avg": float(np.mean(list(encoder_scores.values()))) if encoder_scores else None,
-        "encoder_weight": dict(lexical.encoder_weight),
+        **stance_metrics,
         "actor_accuracy": float((actor_logits[keep].argmax(-1) == actor_labels[keep]).mean())
         if keep.any()
         else None,
         "actor_ece": expected_calibration_error(
             _softmax(actor_logits / model.config.actor_temperature), actor_labels
         ),
-        "stance_ece": {
-            t: expected_calibration_error(blended[:, k], stance_labels[:, k])
-            for k, t in enumerate(targets)
-        },
     }
     seconds = time.time() - started
     info = {
@@ -402,6 +390,31 @@ def train(
     return TrainResult(Path(out), seconds, dev_metrics, len(train_ex), len(dev_ex))
 
 
+def _fit_wide_part(
+    train_records: list[dict], dev_records: list[dict], dev_probs: np.ndarray, dev_labels: np.ndarray,
+    targets: list[str], covered: list[str], base: LexicalModel | None,
+) -> tuple[LexicalModel, dict]:
+    """Fit the n-gram part on ``train_records`` for the ``covered`` targets, pick its blend weight on dev
+    (``dev_probs``: the encoder's calibrated [N, T, 3]; ``dev_labels``: [N, T] label ids or IGNORE) and
+    return it with the dev stance metrics of the blend and of the encoder alone."""
+    lexical = fit_lexical(train_records, covered, base=base)
+    pick_encoder_weight(lexical, dev_probs, dev_records, targets, only=covered)
+    dev_inputs = [lexical_input(r.get("speaker"), r.get("cue"), r["text"]) for r in dev_records]
+    blended = lexical.blend(dev_probs, dev_inputs, targets)
+    encoder_scores = stance_scores(dev_probs, dev_labels, targets)
+    scores = stance_scores(blended, dev_labels, targets)
+    return lexical, {
+        "stance_f_avg": scores,
+        "mean_f_avg": float(np.mean(list(scores.values()))) if scores else None,
+        "encoder_stance_f_avg": encoder_scores,
+        "encoder_mean_f_avg": float(np.mean(list(encoder_scores.values()))) if encoder_scores else None,
+        "encoder_weight": dict(lexical.encoder_weight),
+        "stance_ece": {
+            t: expected_calibration_error(blended[:, k], dev_labels[:, k]) for k, t in enumerate(targets)
+        },
+    }
+
+
 def add_lexical(folder: str | Path, labels: LabelSet, dev: LabelSet) -> dict:
     """Fit the wide part (stance.lexical) for a trained model folder that lacks one and write it in.
 
@@ -417,28 +430,12 @@ def add_lexical(folder: str | Path, labels: LabelSet, dev: LabelSet) -> dict:
         [r.get("speaker") for r in dev_records], [r.get("cue") for r in dev_records],
         [r["text"] for r in dev_records],
     ).stance
-    lexical = fit_lexical(labels.records, targets)
-    pick_encoder_weight(lexical, probs, dev_records, targets)
     gold = np.array([[STANCE_LABELS.index(r["stance"][t]) if t in r.get("stance", {}) else IGNORE
                       for t in targets] for r in dev_records]).reshape(len(dev_records), len(targets))
-    dev_inputs = [lexical_input(r.get("speaker"), r.get("cue"), r["text"]) for r in dev_records]
-    blended = lexical.blend(probs, dev_inputs, targets)
-    config_path = folder / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
+    lexical, metrics = _fit_wide_part(labels.records, dev_records, probs, gold, targets, targets, None)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     info = config["stance_info"]
-    encoder_scores = stance_scores(probs, gold, targets)
-    scores = stance_scores(blended, gold, targets)
-    info["dev"] = {
-        **info.get("dev", {}),
-        "stance_f_avg": scores,
-        "mean_f_avg": float(np.mean(list(scores.values()))),
-        "encoder_stance_f_avg": encoder_scores,
-        "encoder_mean_f_avg": float(np.mean(list(encoder_scores.values()))),
-        "encoder_weight": dict(lexical.encoder_weight),
-        "stance_ece": {
-            t: expected_calibration_error(blended[:, k], gold[:, k]) for k, t in enumerate(targets)
-        },
-    }
+    info["dev"] = {**info.get("dev", {}), **metrics}
     with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
         scratch = Path(scratch)
         lexical.save(scratch)
