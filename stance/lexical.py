@@ -71,7 +71,9 @@ class LexicalModel:
 
     def probabilities(self, inputs: list[str], target: str) -> np.ndarray:
         """[N, 3] favor/against/none probabilities for ``target``."""
-        x = self.features(inputs)
+        return self._probabilities(self.features(inputs), target)
+
+    def _probabilities(self, x, target: str) -> np.ndarray:
         return _softmax(np.asarray(x @ self.coef[target].T) + self.intercept[target])
 
     def blend(self, stance: np.ndarray, inputs: list[str], targets: list[str]) -> np.ndarray:
@@ -83,8 +85,7 @@ class LexicalModel:
             if w >= 1.0 or target not in self.coef:
                 continue
             x = self.features(inputs) if x is None else x
-            lexical = _softmax(np.asarray(x @ self.coef[target].T) + self.intercept[target])
-            out[:, k] = w * stance[:, k] + (1.0 - w) * lexical
+            out[:, k] = w * stance[:, k] + (1.0 - w) * self._probabilities(x, target)
         return out
 
     def save(self, folder: Path) -> None:
@@ -195,20 +196,19 @@ def pick_encoder_weight(
         chosen = [t for t in chosen if t not in few]
         if not chosen:
             return {t: prior for t in few}
+    x = model.features(inputs)
+    labelled = {t: [i for i, r in enumerate(records) if t in r.get("stance", {})] for t in chosen}
+    parts = {  # (gold labels, encoder probabilities, n-gram probabilities) of the labelled rows
+        t: ([records[i]["stance"][t] for i in rows], encoder_probs[rows, targets.index(t)],
+            model._probabilities(x[rows], t))
+        for t, rows in labelled.items() if rows
+    }
     scored = {}
-    for w in ENCODER_WEIGHTS:
-        trial = LexicalModel(model.vocabulary, model.idf, model.coef, model.intercept,
-                             {t: w for t in chosen})
-        probs = trial.blend(encoder_probs, inputs, targets)
-        scores = []
-        for t in chosen:
-            k = targets.index(t)
-            rows = [i for i, r in enumerate(records) if t in r.get("stance", {})]
-            if rows:
-                gold = [records[i]["stance"][t] for i in rows]
-                scores.append(f_avg(gold, [STANCE_LABELS[j] for j in probs[rows, k].argmax(-1)]))
-        if scores:
-            scored[w] = float(np.mean(scores))
+    for w in ENCODER_WEIGHTS if parts else ():
+        scored[w] = float(np.mean([
+            f_avg(gold, [STANCE_LABELS[j] for j in (w * enc + (1 - w) * wide).argmax(-1)])
+            for gold, enc, wide in parts.values()
+        ]))
     best = max(scored, key=lambda w: (round(scored[w], 6), w)) if scored else 1.0
     for t in chosen:
         model.encoder_weight[t] = best
