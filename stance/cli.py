@@ -208,8 +208,20 @@ def _score_local(inputs, out, model, precision, actors, allow_pickle, max_chars)
                 rate = f"{a_rate:.1f} articles/s, {s_rate:.0f} statements/s"
                 bar.update(task, advance=1, rate=rate)
 
-            return score_to_file(pipe, units, out, inputs_key=key, total=total, progress=tick)
-    return score_to_file(pipe, units, out, inputs_key=key, total=total)
+            summary = score_to_file(pipe, units, out, inputs_key=key, total=total, progress=tick)
+    else:
+        summary = score_to_file(pipe, units, out, inputs_key=key, total=total)
+    summary.classifier = _describe_classifier(pipe.classifier)
+    return summary
+
+
+def _describe_classifier(clf) -> str:
+    if clf.precision != "int8":
+        return f"classifier: {clf.name}, fp32"
+    return (
+        f"classifier: {clf.name}, int8 fast path; {clf.fallbacks} close call(s) scored again in fp32 "
+        f"(fallback margin {clf.fallback_margin:g})"
+    )
 
 
 def _print_summary(summary) -> None:
@@ -217,6 +229,8 @@ def _print_summary(summary) -> None:
         f"{summary.articles} articles scored, {summary.statements} statements, "
         f"{summary.skipped} inputs skipped, {summary.seconds:.1f} s"
     ]
+    if summary.classifier:
+        lines.append(summary.classifier)
     if summary.resumed_from:
         lines.append(f"resumed after {summary.resumed_from} inputs done by an earlier run")
     for reason, count in summary.reasons.most_common():

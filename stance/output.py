@@ -41,6 +41,7 @@ class Summary:
     reasons: Counter = field(default_factory=Counter)
     out: Path | None = None
     errors_out: Path | None = None
+    classifier: str = ""  # which model and path scored the statements, for the summary
 
 
 def errors_path(out: Path) -> Path:

@@ -124,10 +124,22 @@ def test_score_summary_names_skipped_inputs(tiny, tmp_path):
     assert code == 0, err
     lines = err.strip().splitlines()
     assert lines[0].startswith("1 articles scored, ") and ", 2 inputs skipped, " in lines[0]
+    assert lines[1] == "classifier: tiny, fp32"  # the tiny model has no fast-path record: auto is fp32
     assert f"results: {out}" in lines
     assert f"skipped inputs and reasons: {out.with_name('results.errors.jsonl')}" in lines
     errors = [json.loads(x) for x in out.with_name("results.errors.jsonl").read_text().splitlines()]
     assert [e["origin"] for e in errors] == [f"{tmp_path / 'bad.jsonl'}:1", f"{tmp_path / 'bad.jsonl'}:2"]
+
+
+def test_score_summary_says_when_the_fast_path_scored_and_how_often_it_fell_back(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCE_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results.jsonl"
+    code, _, err = cli("score", SEED_ARTICLE, "--model", tiny.model, "--precision", "int8", "-o", out)
+    assert code == 0, err
+    line = err.strip().splitlines()[1]
+    assert line.startswith("classifier: tiny, int8 fast path; ") and "fallback margin 0.1)" in line
+    rescored = int(line.split("; ")[1].split()[0])
+    assert 0 <= rescored <= len(out.read_text().splitlines())
 
 
 def test_score_with_nothing_readable_exits_1(tiny, tmp_path):
